@@ -52,7 +52,6 @@ const typeCache = new Map<string, Uint8Array>();
 function messageTypeBytes(messageType: string): Uint8Array {
   let bytes = typeCache.get(messageType);
   if (bytes !== undefined) return bytes;
-  // eslint-disable-next-line no-control-regex
   if (!/^[\x21-\x7e]+$/.test(messageType)) {
     throw new ProtocolError(
       ProtocolErrorCode.INVALID_FIELD,
