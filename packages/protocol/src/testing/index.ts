@@ -4,4 +4,8 @@
  *
  * @packageDocumentation
  */
-export {};
+export { FakeClock, yieldToEventLoop } from './fake-clock.js';
+export { MemorySocket, createSocketPair } from './memory-socket.js';
+export type { MemoryFrame, SocketPair } from './memory-socket.js';
+export { createLossyLink, createPrng } from './lossy-link.js';
+export type { LossyLink, LossyLinkOptions, LossyLinkStats } from './lossy-link.js';
