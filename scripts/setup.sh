@@ -12,3 +12,6 @@ fi
 
 echo "setup: installing locked dependencies"
 pnpm install --frozen-lockfile
+
+echo "setup: building the packages (bins such as ssmkit-emulator run from dist)"
+pnpm exec turbo run build --output-logs=errors-only

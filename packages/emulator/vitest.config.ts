@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { defineSsmkitConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@ssmkit/source'] },
-  ssr: { resolve: { conditions: ['@ssmkit/source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 30_000,
-  },
-});
+export default defineSsmkitConfig();
