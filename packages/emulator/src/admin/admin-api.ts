@@ -147,7 +147,8 @@ export function handleAdminRequest(input: AdminRequest): void {
       send(response, 200, {
         ...snapshotState(state),
         // What each emulated agent is doing (mode, sockets, streams, bytes, faults applied).
-        agents: 'sessions' in dataChannel ? (dataChannel as AgentDataChannelService).sessions() : [],
+        agents:
+          'sessions' in dataChannel ? (dataChannel as AgentDataChannelService).sessions() : [],
       });
       return;
     case 'POST targets/:id/offline':

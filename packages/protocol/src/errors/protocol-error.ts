@@ -34,12 +34,7 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
 
 /** Why a channel or session was torn down; carried by {@link ProtocolError} like yamux's GoAway code. */
 export type TeardownReason =
-  | 'malformed-input'
-  | 'handshake'
-  | 'retransmit-limit'
-  | 'closed'
-  | 'transport'
-  | 'none';
+  'malformed-input' | 'handshake' | 'retransmit-limit' | 'closed' | 'transport' | 'none';
 
 /** An error in the Session Manager protocol layer: framing, payloads, channel, mux or handshake. */
 export class ProtocolError extends SsmError {

@@ -118,4 +118,5 @@ export const TimeoutDefaults = {
 } as const;
 
 /** The Output text of `channel_closed` when the service ends an idle session (§10.1). */
-export const IDLE_TIMEOUT_OUTPUT = 'Your session timed out due to inactivity and has been terminated.';
+export const IDLE_TIMEOUT_OUTPUT =
+  'Your session timed out due to inactivity and has been terminated.';
