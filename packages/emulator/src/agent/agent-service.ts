@@ -12,7 +12,7 @@ import {
   type MuxSession,
   type MuxStream,
 } from '@ssmkit/protocol';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type {
   DataChannelConnection,
   DataChannelService,
@@ -119,6 +119,11 @@ class AgentSession {
     const socket = withFaults(createWsSocket(connection.socket), () => this.state.faults, {
       random: this.random,
       stats: this.faultStats,
+    });
+    // Every input_stream_data from the client counts as activity, data or not: an smux NOP
+    // keeps a session alive on AWS although the agent ignores it (design: keep-alive).
+    connection.socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary && isInputStreamData(data)) this.#touch();
     });
     connection.socket.on('close', () => {
       if (this.socket !== connection.socket) return;
@@ -512,4 +517,21 @@ export function createAgentDataChannelService(
       sessions.clear();
     },
   };
+}
+
+const INPUT_STREAM_DATA = Buffer.from('input_stream_data');
+
+/** True when a raw frame's MessageType field (bytes 4..36) is `input_stream_data`. */
+function isInputStreamData(data: RawData): boolean {
+  const bytes = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data);
+  if (bytes.byteLength < 4 + 32) return false;
+  return (
+    bytes.subarray(4, 4 + INPUT_STREAM_DATA.byteLength).equals(INPUT_STREAM_DATA) &&
+    (bytes[4 + INPUT_STREAM_DATA.byteLength] === 0x20 ||
+      bytes[4 + INPUT_STREAM_DATA.byteLength] === 0)
+  );
 }
