@@ -82,3 +82,37 @@ export type {
 } from './endpoints/rds.js';
 
 // --- tunnels (added by the tunnel work) -----------------------------------------------------
+// >>> tunnel work: sessions and tunnels (src/session, src/tunnel)
+export { TunnelError, TunnelErrorCode } from './tunnel/tunnel-error.js';
+export type { TunnelErrorOptions } from './tunnel/tunnel-error.js';
+export { openPortTunnel } from './tunnel/port-tunnel.js';
+export type { PortTunnel, PortTunnelOptions } from './tunnel/port-tunnel.js';
+export { openStdioSession } from './tunnel/stdio-session.js';
+export type {
+  StdioSession,
+  StdioSessionOptions,
+  StdioSessionResult,
+} from './tunnel/stdio-session.js';
+export type { SessionOptionsBase } from './tunnel/tunnel-setup.js';
+export type {
+  TunnelEvent,
+  TunnelEventMap,
+  TunnelEventType,
+  TunnelMode,
+  TunnelStats,
+} from './tunnel/tunnel-events.js';
+export {
+  SessionDocument,
+  startSession,
+  resumeSession,
+  terminateSession,
+} from './session/session-api.js';
+export type { SessionCredentials, StartSessionInput } from './session/session-api.js';
+export { backoffDelays, defaultReconnectPolicy } from './session/reconnect-policy.js';
+export type { ReconnectPolicy } from './session/reconnect-policy.js';
+export type {
+  SessionEnd,
+  SessionEndReason,
+  WebSocketFactory,
+} from './session/reconnecting-session.js';
+// <<< tunnel work

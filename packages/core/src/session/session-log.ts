@@ -1,0 +1,13 @@
+import { createLogger } from '../internal/logger.js';
+
+/** Logger of session lifecycle (StartSession, reconnects, ends): `ssm:core:session`. @internal */
+export const sessionLog = createLogger('ssm:core:session');
+
+/**
+ * The StreamUrl without its query string (which can carry presigned credentials), for logs and
+ * error messages. @internal
+ */
+export function redactStreamUrl(url: string): string {
+  const index = url.indexOf('?');
+  return index < 0 ? url : `${url.slice(0, index)}?…`;
+}
