@@ -1,0 +1,3 @@
+import { defineSsmkitConfig } from '../../vitest.shared.js';
+
+export default defineSsmkitConfig({ globalSetup: ['./test/global-setup.ts'] });
