@@ -4,7 +4,8 @@
  * printed beside a baseline measured in the same run — SHA-256 plus a copy of the same bytes, the
  * least work any implementation must do per byte — so results compare across machines.
  *
- * Usage: `pnpm bench` (full) or `pnpm bench --quick` (CI size). Writes bench/results/latest.json.
+ * Usage: `pnpm bench:protocol` at the root (full), or `pnpm bench --quick` in this package (small
+ * sizes). Writes bench/results/latest.json. The end-to-end tunnel benchmarks are in /bench.
  * Not a test: nothing here asserts on timing.
  */
 import { createHash } from 'node:crypto';

@@ -14,9 +14,9 @@ import {
 import { decodeAcknowledge, encodeAcknowledge } from '../wire/payloads/index.js';
 import { RtoEstimator } from './rto-estimator.js';
 
-const log = createDebug('ssm:protocol:channel');
-const logError = createDebug('ssm:protocol:channel:error');
-const trace = createDebug('ssm:protocol:channel:trace');
+const log = createDebug('ssmkit:protocol:channel');
+const logError = createDebug('ssmkit:protocol:channel:error');
+const trace = createDebug('ssmkit:protocol:channel:trace');
 
 /** Which end of the data channel a {@link ReliableChannel} is. */
 export type ChannelRole = 'client' | 'agent';

@@ -48,8 +48,8 @@ import {
   type DataChannelOptions,
 } from './data-channel-base.js';
 
-const log = createDebug('ssm:protocol:channel');
-const logError = createDebug('ssm:protocol:channel:error');
+const log = createDebug('ssmkit:protocol:channel');
+const logError = createDebug('ssmkit:protocol:channel:error');
 
 /** Options of {@link AgentDataChannel}. */
 export interface AgentDataChannelOptions extends DataChannelOptions {
@@ -581,8 +581,11 @@ export class AgentDataChannel extends DataChannelBase<AgentDataChannelEvents> {
       return;
     }
     this.#paceQueueBytes -= chunk.byteLength;
-    this.channel.send(PayloadType.Output, this.#seal(chunk));
+    // Arm the next tick before the send: encoding and writing the frame then overlap the pause
+    // instead of lengthening every period (the real agent's per-message work is negligible
+    // beside its 1 ms sleep).
     if (this.#paceQueue.length > 0) this.#schedulePump(this.#paceMs);
+    this.channel.send(PayloadType.Output, this.#seal(chunk));
     this.notifyWritable();
   }
 }

@@ -38,8 +38,8 @@ import {
   type DataChannelOptions,
 } from './data-channel-base.js';
 
-const log = createDebug('ssm:protocol:channel');
-const logError = createDebug('ssm:protocol:channel:error');
+const log = createDebug('ssmkit:protocol:channel');
+const logError = createDebug('ssmkit:protocol:channel:error');
 
 /** Options of {@link ClientDataChannel}. */
 export interface ClientDataChannelOptions extends DataChannelOptions {

@@ -28,9 +28,9 @@ import {
   type ChannelClosedContent,
 } from '../wire/payloads/index.js';
 
-const log = createDebug('ssm:protocol:channel');
-const logError = createDebug('ssm:protocol:channel:error');
-const trace = createDebug('ssm:protocol:channel:trace');
+const log = createDebug('ssmkit:protocol:channel');
+const logError = createDebug('ssmkit:protocol:channel:error');
+const trace = createDebug('ssmkit:protocol:channel:trace');
 
 const KEEPALIVE_BYTES = new TextEncoder().encode(KEEPALIVE_PING_PAYLOAD);
 

@@ -8,7 +8,7 @@ import type { AgentDataChannel } from './agent-data-channel.js';
 import type { ClientDataChannel } from './client-data-channel.js';
 import type { EventEmitter } from 'node:events';
 
-const log = createDebug('ssm:protocol:channel');
+const log = createDebug('ssmkit:protocol:channel');
 
 /** Options of {@link attachMuxClient} and {@link attachMuxServer}. */
 export interface AttachMuxOptions {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { ProtocolError, ProtocolErrorCode } from '../errors/index.js';
 import type { DataChannelSocket, DataChannelSocketHandlers } from '../socket.js';
@@ -33,6 +34,7 @@ export function createWsSocket(ws: WebSocket): DataChannelSocket {
   let handlers: DataChannelSocketHandlers | undefined;
   const early: PendingEvent[] = [];
   let closed = false;
+  let corked = false;
   const dispatch = (event: PendingEvent): void => {
     if (handlers === undefined) {
       early.push(event);
@@ -70,6 +72,18 @@ export function createWsSocket(ws: WebSocket): DataChannelSocket {
   return {
     send(data) {
       if (ws.readyState !== WebSocket.OPEN) return;
+      // Frames sent in one tick leave in one write (one syscall instead of one per ~1 KiB
+      // message and per ack): cork the TCP socket until the next tick. ws corks and uncorks
+      // around each frame itself; the counts nest, so the bytes wait for this uncork.
+      const transport = (ws as unknown as { _socket?: Duplex })._socket;
+      if (!corked && transport !== undefined) {
+        corked = true;
+        transport.cork();
+        process.nextTick(() => {
+          corked = false;
+          transport.uncork();
+        });
+      }
       // Errors surface through 'error' and 'close'; the callback keeps ws from throwing.
       ws.send(data, { binary: typeof data !== 'string' }, () => undefined);
     },

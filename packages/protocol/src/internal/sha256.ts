@@ -1,8 +1,17 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object a digest per message otherwise
+// costs; `createHash` remains the fallback.
+const oneShot = (
+  crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }
+).hash;
 
 /** SHA-256 of `bytes` as a new 32-byte array. */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  const digest = createHash('sha256').update(bytes).digest();
+  const digest =
+    oneShot !== undefined
+      ? oneShot('sha256', bytes, 'buffer')
+      : crypto.createHash('sha256').update(bytes).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 

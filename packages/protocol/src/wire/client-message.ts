@@ -111,15 +111,25 @@ export function encodeClientMessage(message: ClientMessageInput): Uint8Array {
   view.setUint32(L.HEADER_LENGTH_OFFSET, L.HEADER_LENGTH);
   frame.set(messageTypeBytes(message.messageType), L.MESSAGE_TYPE_OFFSET);
   view.setUint32(L.SCHEMA_VERSION_OFFSET, message.schemaVersion);
-  view.setBigUint64(L.CREATED_DATE_OFFSET, BigInt(message.createdDate));
-  view.setBigInt64(L.SEQUENCE_NUMBER_OFFSET, BigInt(message.sequenceNumber));
-  view.setBigUint64(L.FLAGS_OFFSET, BigInt(message.flags));
+  setUint64(view, L.CREATED_DATE_OFFSET, message.createdDate);
+  setUint64(view, L.SEQUENCE_NUMBER_OFFSET, message.sequenceNumber);
+  setUint64(view, L.FLAGS_OFFSET, message.flags);
   writeMessageId(frame, L.MESSAGE_ID_OFFSET, message.messageId);
   frame.set(digest, L.PAYLOAD_DIGEST_OFFSET);
   view.setUint32(L.PAYLOAD_TYPE_OFFSET, message.payloadType);
   view.setUint32(L.PAYLOAD_LENGTH_OFFSET, payload.byteLength);
   frame.set(payload, L.PAYLOAD_OFFSET);
   return frame;
+}
+
+/**
+ * Big-endian uint64 of a value already checked to be a safe non-negative integer — the same bytes
+ * as `setBigUint64(offset, BigInt(value))` (and `setBigInt64`, as it is non-negative), without a
+ * BigInt per field per message.
+ */
+function setUint64(view: DataView, offset: number, value: number): void {
+  view.setUint32(offset, Math.floor(value / 0x1_0000_0000));
+  view.setUint32(offset + 4, value >>> 0);
 }
 
 /** Reads MessageType and trims NULs then whitespace from both ends (§3.3 rule 1). */
