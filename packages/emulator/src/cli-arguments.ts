@@ -19,7 +19,10 @@ Options:
   --fault-duplicate <rate>       Duplicate frames with this probability (0-1)
   --fault-reorder <rate>         Reorder frames with this probability (0-1)
   --fault-delay-ms <ms>          Delay every frame by this many ms
+  --fault-delay-jitter-ms <ms>   Add a random 0..ms delay per frame (frames may overtake)
   --fault-kill-socket-every <ms> Kill data-channel sockets this often
+  --agent-retransmission <policy>
+                                 Agent retransmission: faithful (default, like AWS) or fast
   --help                         Show this help
 
 Default world: access key "test", secret "test" (account ${DEFAULT_WORLD_IDS.accountId}), any region;
@@ -67,6 +70,8 @@ export function parseCliArguments(
         'fault-duplicate': { type: 'string' },
         'fault-reorder': { type: 'string' },
         'fault-delay-ms': { type: 'string' },
+        'fault-delay-jitter-ms': { type: 'string' },
+        'agent-retransmission': { type: 'string' },
         'fault-kill-socket-every': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,11 +91,18 @@ export function parseCliArguments(
   if (values.host !== undefined) options.host = values.host;
   if (values.world !== undefined) options.world = values.world;
   if (values.pace === true) options.pace = true;
+  const policy = values['agent-retransmission'];
+  if (policy !== undefined) {
+    if (policy !== 'faithful' && policy !== 'fast')
+      throw new UsageError(`--agent-retransmission must be faithful or fast, got "${policy}".`);
+    options.agentRetransmission = policy;
+  }
   const faults: Partial<Faults> = {};
   const drop = rate('fault-drop', values['fault-drop']);
   const duplicate = rate('fault-duplicate', values['fault-duplicate']);
   const reorder = rate('fault-reorder', values['fault-reorder']);
   const delayMs = milliseconds('fault-delay-ms', values['fault-delay-ms']);
+  const delayJitterMs = milliseconds('fault-delay-jitter-ms', values['fault-delay-jitter-ms']);
   const killSocketEveryMs = milliseconds(
     'fault-kill-socket-every',
     values['fault-kill-socket-every'],
@@ -99,6 +111,7 @@ export function parseCliArguments(
   if (duplicate !== undefined) faults.duplicate = duplicate;
   if (reorder !== undefined) faults.reorder = reorder;
   if (delayMs !== undefined) faults.delayMs = delayMs;
+  if (delayJitterMs !== undefined) faults.delayJitterMs = delayJitterMs;
   if (killSocketEveryMs !== undefined) faults.killSocketEveryMs = killSocketEveryMs;
   if (Object.keys(faults).length > 0) options.faults = faults;
   return { help: false, options };

@@ -62,7 +62,7 @@ main().then(
   },
   (error: unknown) => {
     process.stderr.write(
-      `ssmkit-emulator: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nRun with DEBUG=ssm:* for details.\n`,
+      `ssmkit-emulator: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\nRun with DEBUG=ssmkit:* for details.\n`,
     );
     process.exitCode = 1;
   },

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import createDebug from 'debug';
+import type { RetransmissionPolicy } from '@ssmkit/protocol';
 import * as z from 'zod/v4';
 import { handleAdminRequest } from './admin/admin-api.js';
 import { createAgentDataChannelService } from './agent/agent-service.js';
@@ -17,7 +18,7 @@ import { createDefaultWorld } from './world/default-world.js';
 import { loadWorldFile, parseWorld } from './world/load-world.js';
 import type { Faults, World, WorldInput } from './world/schema.js';
 
-const log = createDebug('ssm:emulator');
+const log = createDebug('ssmkit:emulator');
 
 /** Default port of the emulator. */
 export const DEFAULT_PORT = 4599;
@@ -34,6 +35,12 @@ export interface StartEmulatorOptions {
   world?: WorldInput | string;
   /** Agent pacing: 1 ms after every ≤1024-byte output message, like the real agent. Default `false`. */
   pace?: boolean;
+  /**
+   * Retransmission policy of the emulated agent's reliable channel: `faithful` (only the oldest
+   * unacknowledged message per 100 ms tick, as the real agent does) or `fast`. Default
+   * `'faithful'`. Ignored when `dataChannel` is given.
+   */
+  agentRetransmission?: RetransmissionPolicy;
   /** Data-channel faults, merged over the world's `faults`. */
   faults?: Partial<Faults>;
   /**
@@ -62,6 +69,7 @@ const optionsSchema = z.object({
   port: z.number().int().min(0).max(65_535).optional(),
   host: z.string().min(1).optional(),
   pace: z.boolean().optional(),
+  agentRetransmission: z.enum(['faithful', 'fast']).optional(),
 });
 
 async function resolveWorld(world: StartEmulatorOptions['world']): Promise<World> {
@@ -117,7 +125,13 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const dataChannel =
     typeof options.dataChannel === 'function'
       ? options.dataChannel(state)
-      : (options.dataChannel ?? createAgentDataChannelService(state));
+      : (options.dataChannel ??
+        createAgentDataChannelService(
+          state,
+          options.agentRetransmission === undefined
+            ? {}
+            : { retransmission: options.agentRetransmission },
+        ));
   const onSessionEnd = (session: SessionRecord, reason: SessionEndReason): void =>
     dataChannel.endSession(session, reason);
   state.on('session-end', onSessionEnd);

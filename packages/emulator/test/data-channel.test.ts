@@ -68,7 +68,7 @@ const previousNamespaces = createDebug.disable();
 
 beforeAll(async () => {
   createDebug.log = (...args: unknown[]) => logs.push(format(...args));
-  createDebug.enable('ssm:*');
+  createDebug.enable('ssmkit:*');
   emulator = await start({ clock, dataChannel: seam });
   ssm = new SSMClient(clientConfig(emulator));
 });

@@ -39,7 +39,12 @@ afterEach(async () => {
  */
 async function transferWithFaults(
   faults: Partial<Faults>,
-  options: { streams?: number; size?: number; pace?: boolean } = {},
+  options: {
+    streams?: number;
+    size?: number;
+    pace?: boolean;
+    retransmission?: 'faithful' | 'fast';
+  } = {},
 ): Promise<{ service: AgentDataChannelService; reconnects: number }> {
   // A fixed seed keeps the fault pattern reproducible.
   let seed = 0x2545f491;
@@ -53,7 +58,11 @@ async function transferWithFaults(
     port: 0,
     faults,
     pace: options.pace ?? false,
-    dataChannel: (state) => createAgentDataChannelService(state, { random }),
+    dataChannel: (state) =>
+      createAgentDataChannelService(state, {
+        random,
+        ...(options.retransmission === undefined ? {} : { retransmission: options.retransmission }),
+      }),
   });
   running.push(emulator);
   const ssm = new SSMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials });
@@ -128,6 +137,29 @@ describe('fault switches take effect and lose nothing', () => {
   test('--fault-delay-ms: every frame is delayed', async () => {
     const { service } = await transferWithFaults({ delayMs: 5 }, { streams: 2, size: 16 * 1024 });
     expect(service.sessions()[0]!.faults.delayed).toBeGreaterThan(0);
+  });
+
+  test('--fault-delay-jitter-ms: frames get random delays, streams stay intact', async () => {
+    const { service } = await transferWithFaults(
+      { delayJitterMs: 10, reorder: 0.05 },
+      { streams: 2, size: 32 * 1024 },
+    );
+    expect(service.sessions()[0]!.faults.delayed).toBeGreaterThan(0);
+  });
+
+  test('agentRetransmission fast: the agent recovers drops with its fast policy', async () => {
+    const { service } = await transferWithFaults(
+      { drop: 0.05 },
+      { streams: 2, size: 128 * 1024, retransmission: 'fast' },
+    );
+    const info = service.sessions()[0]!;
+    expect(info.retransmission).toBe('fast');
+    expect(info.faults.dropped).toBeGreaterThan(0);
+  });
+
+  test('the agent defaults to the faithful policy', async () => {
+    const { service } = await transferWithFaults({}, { streams: 1, size: 1024 });
+    expect(service.sessions()[0]!.retransmission).toBe('faithful');
   });
 
   test('--fault-kill-socket-every: sockets die, ResumeSession continues the same sequence', async () => {

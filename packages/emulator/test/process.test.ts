@@ -17,7 +17,7 @@ function spawnCli(args: string[]) {
     {
       cwd: packageDirectory,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DEBUG: 'ssm:*', NODE_NO_WARNINGS: '1' },
+      env: { ...process.env, DEBUG: 'ssmkit:*', NODE_NO_WARNINGS: '1' },
     },
   );
 }
@@ -68,6 +68,10 @@ describe('CLI', () => {
         '0.3',
         '--fault-delay-ms',
         '5',
+        '--fault-delay-jitter-ms',
+        '50',
+        '--agent-retransmission',
+        'fast',
         '--fault-kill-socket-every',
         '1000',
       ]),
@@ -78,9 +82,18 @@ describe('CLI', () => {
         host: '127.0.0.1',
         world: 'w.json',
         pace: true,
-        faults: { drop: 0.1, duplicate: 0.2, reorder: 0.3, delayMs: 5, killSocketEveryMs: 1000 },
+        agentRetransmission: 'fast',
+        faults: {
+          drop: 0.1,
+          duplicate: 0.2,
+          reorder: 0.3,
+          delayMs: 5,
+          delayJitterMs: 50,
+          killSocketEveryMs: 1000,
+        },
       },
     });
+    expect(() => parseCliArguments(['--agent-retransmission', 'slow'])).toThrow('faithful or fast');
     expect(() => parseCliArguments(['--port', 'x'])).toThrow('--port must be 0-65535');
     expect(() => parseCliArguments(['--fault-drop', '2'])).toThrow('between 0 and 1');
     expect(() => parseCliArguments(['--bogus'])).toThrow();

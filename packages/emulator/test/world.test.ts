@@ -113,6 +113,7 @@ describe('world loader', () => {
       duplicate: 0,
       reorder: 0,
       delayMs: 0,
+      delayJitterMs: 0,
       killSocketEveryMs: 0,
     });
     expect(world.ecs.taskStartup.runningAfterMs).toBe(2_000);

@@ -25,6 +25,7 @@ const faultsPatch = z
     duplicate: faultsSchema.shape.duplicate.unwrap().optional(),
     reorder: faultsSchema.shape.reorder.unwrap().optional(),
     delayMs: faultsSchema.shape.delayMs.unwrap().optional(),
+    delayJitterMs: faultsSchema.shape.delayJitterMs.unwrap().optional(),
     killSocketEveryMs: faultsSchema.shape.killSocketEveryMs.unwrap().optional(),
   })
   .strict();

@@ -11,6 +11,7 @@ import {
   type AgentHandshakeResult,
   type MuxSession,
   type MuxStream,
+  type RetransmissionPolicy,
 } from '@ssmkit/protocol';
 import type { RawData, WebSocket } from 'ws';
 import type {
@@ -22,7 +23,7 @@ import type { EmulatorState, SessionEndReason, SessionRecord } from '../state.js
 import { resolveDestination, type Destination } from './destination.js';
 import { withFaults, type FaultStats } from './fault-socket.js';
 
-const log = createDebug('ssm:emulator:agent');
+const log = createDebug('ssmkit:emulator:agent');
 
 /** Output of `channel_closed` per end reason. Only the idle text is known from AWS (§10.1). */
 const END_OUTPUT: Record<SessionEndReason, string> = {
@@ -38,6 +39,8 @@ const END_OUTPUT: Record<SessionEndReason, string> = {
 export interface AgentServiceOptions {
   /** Random source of the fault layer (seed it for reproducible fault tests). @default Math.random */
   random?: () => number;
+  /** Retransmission policy of every agent channel. @default 'faithful' (the real agent) */
+  retransmission?: RetransmissionPolicy;
 }
 
 /** What the admin API reports about one emulated agent session. */
@@ -50,6 +53,9 @@ export interface AgentSessionInfo {
   bytesToClient: number;
   bytesFromClient: number;
   faults: FaultStats;
+  /** The agent channel's retransmission policy and how many messages it retransmitted. */
+  retransmission: RetransmissionPolicy;
+  retransmissions: number;
 }
 
 /**
@@ -77,11 +83,12 @@ class AgentSession {
     readonly session: SessionRecord,
     private readonly state: EmulatorState,
     private readonly random: () => number,
+    retransmission: RetransmissionPolicy = 'faithful',
   ) {
     this.agent = new AgentDataChannel({
       paceMs: state.pace.enabled ? 1 : 0,
       sessionId: session.sessionId,
-      retransmission: 'faithful',
+      retransmission,
     });
     this.agent.on('close', (error) => {
       if (error !== undefined)
@@ -234,6 +241,13 @@ class AgentSession {
       // before the destination could take the bytes.
       stream.pipe(socket);
       socket.pipe(stream);
+      // Client bytes arrive as ≤1024-byte payloads, many per tick: cork the destination socket
+      // until the next tick so they leave in one write (before pipe's listener writes them).
+      stream.prependListener('data', () => {
+        if (socket.writableCorked > 0) return;
+        socket.cork();
+        process.nextTick(() => socket.uncork());
+      });
       socket.on('data', (chunk: Buffer) => {
         this.bytesToClient += chunk.byteLength;
         this.#touch();
@@ -440,6 +454,8 @@ class AgentSession {
       bytesToClient: this.bytesToClient,
       bytesFromClient: this.bytesFromClient,
       faults: { ...this.faultStats },
+      retransmission: this.agent.channel.retransmission,
+      retransmissions: this.agent.channel.stats.retransmissions,
     };
   }
 }
@@ -492,7 +508,7 @@ export function createAgentDataChannelService(
       const { sessionId } = connection.session;
       let session = sessions.get(sessionId);
       if (session === undefined) {
-        session = new AgentSession(connection.session, state, random);
+        session = new AgentSession(connection.session, state, random, options.retransmission);
         sessions.set(sessionId, session);
       }
       session.connect(connection);

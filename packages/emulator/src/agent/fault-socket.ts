@@ -12,8 +12,8 @@ export interface FaultStats {
 type Deliver = (frame: Uint8Array) => void;
 
 /**
- * One direction of the fault layer: drop, duplicate, hold-back reordering and a fixed delay that
- * keeps order. Faults are read at every frame, so admin changes apply at once.
+ * One direction of the fault layer: drop, duplicate, hold-back reordering, a fixed delay that
+ * keeps order and a random jitter that may not. Faults are read at every frame, so admin changes apply at once.
  */
 class FaultyDirection {
   #held: Uint8Array | undefined;
@@ -62,7 +62,8 @@ class FaultyDirection {
   }
 
   #delay(frame: Uint8Array, faults: Faults): void {
-    if (faults.delayMs <= 0) {
+    const jitter = faults.delayJitterMs > 0 ? this.random() * faults.delayJitterMs : 0;
+    if (faults.delayMs <= 0 && jitter === 0) {
       this.deliver(frame);
       return;
     }
@@ -70,7 +71,7 @@ class FaultyDirection {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       if (!this.#closed) this.deliver(frame);
-    }, faults.delayMs);
+    }, faults.delayMs + jitter);
     this.#timers.add(timer);
   }
 
@@ -84,13 +85,19 @@ class FaultyDirection {
 }
 
 function faultsActive(faults: Faults): boolean {
-  return faults.drop > 0 || faults.duplicate > 0 || faults.reorder > 0 || faults.delayMs > 0;
+  return (
+    faults.drop > 0 ||
+    faults.duplicate > 0 ||
+    faults.reorder > 0 ||
+    faults.delayMs > 0 ||
+    faults.delayJitterMs > 0
+  );
 }
 
 /**
  * Wraps the client's socket so that binary frames in both directions pass through the
  * emulator's fault switches (`--fault-drop`, `--fault-duplicate`, `--fault-reorder`,
- * `--fault-delay-ms`). Text frames and control traffic pass untouched. With every switch at zero
+ * `--fault-delay-ms`, `--fault-delay-jitter-ms`). Text frames and control traffic pass untouched. With every switch at zero
  * frames go straight through.
  */
 export function withFaults(

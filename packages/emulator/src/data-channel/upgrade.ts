@@ -13,7 +13,7 @@ import { AwsApiError } from '../server/aws-error.js';
 import { verifySignature } from '../server/sigv4.js';
 import type { DataChannelService, OpenDataChannelRequest } from './data-channel-service.js';
 
-const log = createDebug('ssm:emulator:data-channel');
+const log = createDebug('ssmkit:emulator:data-channel');
 
 /** Path of the data-channel endpoint; the session id is the last segment. */
 export const DATA_CHANNEL_PATH = /^\/v1\/data-channel\/([A-Za-z0-9_.@+=,-]{1,96})$/;

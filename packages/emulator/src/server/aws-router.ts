@@ -21,7 +21,7 @@ import type { QueryParams } from './query-params.js';
 import { verifySignature } from './sigv4.js';
 import { element, escapeXml } from './xml.js';
 
-const log = createDebug('ssm:emulator:http');
+const log = createDebug('ssmkit:emulator:http');
 
 interface JsonService {
   /** X-Amz-Target prefix before the dot. */

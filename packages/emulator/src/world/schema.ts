@@ -244,6 +244,11 @@ export const faultsSchema = z.object({
   reorder: z.number().min(0).max(1).default(0),
   /** Extra delay per frame, ms. */
   delayMs: z.number().int().min(0).default(0),
+  /**
+   * Random extra delay per frame, uniform in 0…`delayJitterMs` ms, on top of `delayMs`. Frames
+   * with different delays may overtake each other, as on a jittery network.
+   */
+  delayJitterMs: z.number().int().min(0).default(0),
   /** Kill every data-channel WebSocket this often (ms); 0/omitted = never. */
   killSocketEveryMs: z.number().int().min(0).default(0),
 });
