@@ -1,6 +1,6 @@
 // Shared set-up for the integration suites: a real emulator on a free loopback port and an
 // AwsContext whose real SDK clients talk to it.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultWorldInput, startEmulator, type Emulator, type WorldInput } from '@ssmkit/emulator';
@@ -78,6 +78,7 @@ export function isolateAwsEnvironment(files: { config?: string; credentials?: st
         if (!(key in saved)) delete process.env[key];
       }
       Object.assign(process.env, saved);
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-// Logs never contain a token, a credential or a StreamUrl query string: `ssm:*` (traces
+// Logs never contain a token, a credential or a StreamUrl query string: `ssmkit:*` (traces
 // included) captured during a tunnel's whole life, a reconnect included.
 import { format } from 'node:util';
 import createDebug from 'debug';
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('debug output', () => {
-  test('ssm:* logs name sessions but never tokens or StreamUrl queries', async () => {
+  test('ssmkit:* logs name sessions but never tokens or StreamUrl queries', async () => {
     const tokens: string[] = [];
     const state = world.emulator.state;
     const issue = state.issueStreamToken.bind(state);
@@ -42,7 +42,7 @@ describe('debug output', () => {
     createDebug.log = (...args: unknown[]) => {
       lines.push(format(...args));
     };
-    createDebug.enable('ssm:*');
+    createDebug.enable('ssmkit:*');
     let sessionId: string;
     try {
       await using tunnel = await openPortTunnel({
@@ -67,8 +67,8 @@ describe('debug output', () => {
     const output = lines.join('\n');
     expect(tokens.length).toBeGreaterThanOrEqual(2); // StartSession + ResumeSession
     expect(output).toContain(sessionId);
-    expect(output).toContain('ssm:core:session');
-    expect(output).toContain('ssm:core:tunnel');
+    expect(output).toContain('ssmkit:core:session');
+    expect(output).toContain('ssmkit:core:tunnel');
     for (const token of tokens) expect(output).not.toContain(token);
     expect(output).not.toMatch(/cell-number|role=publish_subscribe/);
     expect(output).not.toMatch(/X-Amz-Signature|Signature=|Credential=|X-Amz-Security-Token/i);

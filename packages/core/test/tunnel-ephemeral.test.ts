@@ -12,6 +12,7 @@ import {
   startEchoServer,
   startTunnelWorld,
   type TunnelWorld,
+  waitFor,
 } from './tunnel-helpers.js';
 
 let world: TunnelWorld;
@@ -58,6 +59,28 @@ describe('ephemeral bastion', () => {
     expect(sha256(await echoThrough(tunnel.localPort, payload.bytes))).toBe(payload.sha256);
     expect(await taskStatus(taskArn)).toBe('RUNNING');
     await tunnel.close();
+    expect(await taskStatus(taskArn)).toBe('STOPPED');
+  });
+
+  test('a stdio session ended by the service is over for good: the task is stopped', async () => {
+    const events: TunnelEvent[] = [];
+    const session = await openStdioSession({
+      context: world.context,
+      target: { ephemeral: { cluster: 'demo', service: 'bastion', pollIntervalMs: 20 } },
+      port: echo.port,
+      input: new PassThrough(),
+      output: new PassThrough(),
+      onEvent: (event) => events.push(event),
+    });
+    const taskArn = session.target.ephemeral!.taskArn;
+    expect(await taskStatus(taskArn)).toBe('RUNNING');
+    world.emulator.state.endSession(session.sessionId, 'admin');
+    expect(await session.done).toMatchObject({ reason: 'channel-closed' });
+    await waitFor(
+      () => events.some((event) => event.type === 'closed'),
+      30_000,
+      'the session to close',
+    );
     expect(await taskStatus(taskArn)).toBe('STOPPED');
   });
 

@@ -1,10 +1,10 @@
 // The local listener: free ports, ports in use, unix sockets, validation.
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, onTestFinished } from 'vitest';
 import { openPortTunnel, TunnelError } from '../src/index.js';
 import { rejectionOf } from './helpers.js';
 import {
@@ -89,7 +89,9 @@ describe('local listener', () => {
   });
 
   test('a unix socket listener forwards byte-exact', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ssmkit-tunnel-')), 'tunnel.sock');
+    const directory = mkdtempSync(join(tmpdir(), 'ssmkit-tunnel-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, 'tunnel.sock');
     await using tunnel = await openPortTunnel({
       context: world.context,
       target: BASTION,

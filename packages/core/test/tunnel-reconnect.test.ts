@@ -97,7 +97,21 @@ describe('reconnect', () => {
       expect(kills).toEqual([1, 1]);
       const closes = events.filter((event) => event.type === 'connection-close');
       expect(closes).toHaveLength(count);
-      for (const close of closes) expect(close).not.toHaveProperty('error');
+      for (const close of closes) {
+        expect(close).not.toHaveProperty('error');
+        // Per-connection byte counts: everything sent came back.
+        expect(close).toMatchObject({ bytesSent: size, bytesReceived: size });
+      }
+      expect(events.filter((event) => event.type === 'connection-open')).toHaveLength(count);
+      // Each kill is announced (one `reconnecting` per attempt) before it is `reconnected`.
+      const reconnectEvents = events
+        .filter((event) => event.type === 'reconnecting' || event.type === 'reconnected')
+        .map((event) => event.type);
+      expect(
+        reconnectEvents.filter((type) => type === 'reconnecting').length,
+      ).toBeGreaterThanOrEqual(2);
+      expect(reconnectEvents[0]).toBe('reconnecting');
+      expect(reconnectEvents.at(-1)).toBe('reconnected');
       expect(events.filter((event) => event.type === 'reconnected')).toHaveLength(2);
       expect(events.some((event) => event.type === 'session-ended')).toBe(false);
       expect(tunnel.stats()).toMatchObject({

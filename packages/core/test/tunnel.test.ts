@@ -10,6 +10,7 @@ import {
   startEchoServer,
   startTunnelWorld,
   type TunnelWorld,
+  waitFor,
 } from './tunnel-helpers.js';
 
 let world: TunnelWorld;
@@ -71,6 +72,35 @@ describe('openPortTunnel (mux mode)', () => {
     expect(events.map((event) => event.type)).toEqual(
       expect.arrayContaining(['target-resolved', 'session-started', 'listening']),
     );
+    expect(events.find((event) => event.type === 'session-started')).toMatchObject({
+      sessionId: tunnel.sessionId,
+      target: BASTION,
+      mode: 'mux',
+    });
+    expect(events.find((event) => event.type === 'listening')).toMatchObject({
+      address: '127.0.0.1',
+      port: tunnel.localPort,
+    });
+    // One open and one close per connection; the closes carry each connection's byte counts.
+    const opens = events.filter((event) => event.type === 'connection-open');
+    expect(opens).toHaveLength(payloads.length);
+    for (const open of opens) expect(open).toMatchObject({ queued: false });
+    const closes = () =>
+      events.flatMap((event) => (event.type === 'connection-close' ? [event] : []));
+    await waitFor(() => closes().length === payloads.length, 30_000, 'every connection-close');
+    const bySize = (left: number, right: number): number => left - right;
+    const sizes = payloads.map((payload) => payload.bytes.byteLength).sort(bySize);
+    expect(
+      closes()
+        .map((close) => close.bytesSent)
+        .sort(bySize),
+    ).toEqual(sizes);
+    expect(
+      closes()
+        .map((close) => close.bytesReceived)
+        .sort(bySize),
+    ).toEqual(sizes);
+    for (const close of closes()) expect(close).not.toHaveProperty('error');
     // The session records the audit reason.
     const session = world.emulator.state.sessions.get(tunnel.sessionId!);
     expect(session?.reason).toBe('tunnel test');

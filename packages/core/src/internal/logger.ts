@@ -8,7 +8,7 @@ export interface Logger {
   trace: (formatter: string, ...args: unknown[]) => void;
 }
 
-/** Create a logger for `namespace` (`ssm:core:aws`). Arguments are printf-style, never templates. */
+/** Create a logger for `namespace` (`ssmkit:core:aws`). Arguments are printf-style, never templates. */
 export function createLogger(namespace: string): Logger {
   const log = createDebug(namespace) as unknown as Logger;
   log.error = createDebug(`${namespace}:error`);
@@ -17,4 +17,4 @@ export function createLogger(namespace: string): Logger {
 }
 
 /** The logger of everything under `src/aws`, `src/targets` and `src/endpoints`. */
-export const awsLog = createLogger('ssm:core:aws');
+export const awsLog = createLogger('ssmkit:core:aws');

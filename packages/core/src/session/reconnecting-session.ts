@@ -17,6 +17,7 @@ import {
   resumeSession,
   startSession,
   terminateSession,
+  type SessionCredentials,
   type StartSessionInput,
 } from './session-api.js';
 import { redactStreamUrl, sessionLog } from './session-log.js';
@@ -164,10 +165,7 @@ export class ReconnectingSession extends EventEmitter<ReconnectingSessionEvents>
   static async open(options: ReconnectingSessionOptions): Promise<ReconnectingSession> {
     const { signal } = options;
     if (signal?.aborted === true) throw abortedError(undefined, signal.reason);
-    const credentials = await startSession(options.context, {
-      ...options.start,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const credentials = await startSessionUnlessAborted(options.context, options.start, signal);
     const session = new ReconnectingSession(options, credentials.sessionId, credentials.streamUrl);
     const onAbort = (): void => void session.terminate();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -247,8 +245,18 @@ export class ReconnectingSession extends EventEmitter<ReconnectingSessionEvents>
       };
       const onEnd = (end: SessionEnd): void => {
         cleanup();
+        // Reconnecting is what a drop after the open triggers; before the handshake completed,
+        // its failure (e.g. a refused token: 1008 each time) means the session did not open.
+        const error =
+          end.error !== undefined && end.error.code === 'ERR_TUNNEL_RECONNECT_FAILED'
+            ? new TunnelError(
+                'ERR_TUNNEL_SESSION_OPEN',
+                `Session ${this.sessionId}: the data channel closed before the handshake completed and could not be reopened (${end.error.message})`,
+                { sessionId: this.sessionId, cause: end.error },
+              )
+            : end.error;
         reject(
-          end.error ??
+          error ??
             new TunnelError(
               'ERR_TUNNEL_SESSION_OPEN',
               `Session ${this.sessionId} ended before its handshake completed${end.output === '' ? '' : `: ${end.output}`}. Check the document parameters (host, port) and the target's SSM agent.`,
@@ -401,6 +409,41 @@ export class ReconnectingSession extends EventEmitter<ReconnectingSessionEvents>
     sessionLog('session %s ended: %s', this.sessionId, end.reason);
     this.emit('end', end);
   }
+}
+
+/** How long an aborted open waits for StartSession's answer to terminate the session it made. */
+const ABORTED_START_GRACE_MS = 5_000;
+
+/**
+ * StartSession without handing the signal to the SDK: an aborted request may still have created
+ * a session on the service, which would then sit in `Connecting` with nobody to end it. On abort
+ * the answer is awaited (up to {@link ABORTED_START_GRACE_MS}) and that session terminated.
+ */
+async function startSessionUnlessAborted(
+  context: AwsContext,
+  input: StartSessionInput,
+  signal: AbortSignal | undefined,
+): Promise<SessionCredentials> {
+  const starting = startSession(context, input);
+  if (signal === undefined) return starting;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  const first = await Promise.race([starting, aborted]);
+  if (first !== 'aborted') return first;
+  const cleanup = starting.then(
+    async (late) => {
+      sessionLog('open aborted: terminating session %s started meanwhile', late.sessionId);
+      await terminateSession(context, late.sessionId);
+    },
+    () => undefined, // StartSession failed: nothing to end
+  );
+  const grace = new AbortController();
+  const timeout = sleep(systemClock, ABORTED_START_GRACE_MS, grace.signal).catch(() => undefined);
+  await Promise.race([cleanup, timeout]);
+  grace.abort(); // no timer may outlive the open
+  throw abortedError(undefined, signal.reason);
 }
 
 function abortedError(sessionId: string | undefined, cause?: unknown): TunnelError {

@@ -1,7 +1,7 @@
 import { createLogger } from '../internal/logger.js';
 
-/** Logger of session lifecycle (StartSession, reconnects, ends): `ssm:core:session`. @internal */
-export const sessionLog = createLogger('ssm:core:session');
+/** Logger of session lifecycle (StartSession, reconnects, ends): `ssmkit:core:session`. @internal */
+export const sessionLog = createLogger('ssmkit:core:session');
 
 /**
  * The StreamUrl without its query string (which can carry presigned credentials), for logs and

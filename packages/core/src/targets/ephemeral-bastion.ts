@@ -16,6 +16,7 @@ import { callAws, describeErrorForLog, isAbortError } from '../internal/call-aws
 import { sleep } from '../clock.js';
 import { awsLog } from '../internal/logger.js';
 import { parseOptions } from '../internal/parse-options.js';
+import { guardSignals, type SignalGuard } from '../internal/signal-guard.js';
 import {
   agentStatusOf,
   describeTasks,
@@ -80,6 +81,13 @@ export interface StartEphemeralBastionOptions extends EphemeralBastionSpec {
   onProgress?: ProgressListener;
   /** Aborting stops the task and rejects with `ERR_TARGET_ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * From RunTask until the task is stopped, listen for SIGINT and SIGTERM: on either, stop the
+   * task (aborting the start if it is not ready yet), then — if the application has no listener
+   * of its own for that signal — raise the signal again so the process exits as it would have.
+   * @default true
+   */
+  stopOnSignals?: boolean;
 }
 
 /** A running ephemeral ECS task usable as a Session Manager target. */
@@ -158,9 +166,21 @@ const startOptionsSchema = withSpecRules(
       ...ephemeralBastionSpecShape,
       onProgress: z.custom<ProgressListener>((value) => typeof value === 'function').optional(),
       signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal).optional(),
+      stopOnSignals: z.boolean().optional(),
     })
     .strict(),
 );
+
+/** What a tunnel does on SIGINT/SIGTERM before its ephemeral task is stopped (close itself). */
+const signalCleanups = new WeakMap<EphemeralBastion, () => Promise<void>>();
+
+/**
+ * Run `cleanup` (closing the tunnel that uses the bastion) before the task is stopped when a
+ * signal arrives. @internal
+ */
+export function setSignalCleanup(bastion: EphemeralBastion, cleanup: () => Promise<void>): void {
+  signalCleanups.set(bastion, cleanup);
+}
 
 /**
  * An ECS tag value: letters, digits, spaces and `_ . : / = + - @`, at most 256 characters.
@@ -207,15 +227,64 @@ export async function startEphemeralBastion(
   options: StartEphemeralBastionOptions,
 ): Promise<EphemeralBastion> {
   parseOptions(startOptionsSchema, options, 'startEphemeralBastion');
+  if (options.signal?.aborted) {
+    throw new TargetError('ERR_TARGET_ABORTED', 'Starting the ephemeral bastion was aborted.', {
+      cause: options.signal.reason,
+    });
+  }
+  // Aborted by SIGINT/SIGTERM while the task is starting (stopOnSignals).
+  const interrupt = new AbortController();
+  const signal =
+    options.signal === undefined
+      ? interrupt.signal
+      : AbortSignal.any([options.signal, interrupt.signal]);
+  const state: StartState = { bastion: undefined, stop: undefined, starting: undefined };
+  const guard =
+    options.stopOnSignals === false
+      ? undefined
+      : guardSignals(async (received) => {
+          if (state.bastion === undefined) {
+            // Not ready yet: abort the start, which stops the task once RunTask returned it.
+            interrupt.abort(new Error(`received ${received}`));
+            await state.starting?.catch(() => undefined);
+            return;
+          }
+          const cleanup = signalCleanups.get(state.bastion);
+          if (cleanup !== undefined) await cleanup();
+          await state.stop?.(`received ${received}`);
+        });
+  const starting = startTask(context, options, signal, state, guard);
+  state.starting = starting;
+  try {
+    return await starting;
+  } catch (error) {
+    guard?.dispose();
+    throw error;
+  }
+}
+
+interface StartState {
+  bastion: EphemeralBastion | undefined;
+  stop: ((reason: string) => Promise<void>) | undefined;
+  starting: Promise<EphemeralBastion> | undefined;
+}
+
+async function startTask(
+  context: AwsContext,
+  options: StartEphemeralBastionOptions,
+  signal: AbortSignal,
+  state: StartState,
+  guard: SignalGuard | undefined,
+): Promise<EphemeralBastion> {
   const { clock } = context;
-  const { signal, onProgress } = options;
+  const { onProgress } = options;
   const startedAt = clock.now();
   const elapsed = (): number => clock.now() - startedAt;
   const timeoutMs = options.timeoutMs ?? ephemeralBastionDefaults.timeoutMs;
   const pollIntervalMs = options.pollIntervalMs ?? ephemeralBastionDefaults.pollIntervalMs;
   const ttlSeconds = options.ttlSeconds ?? ephemeralBastionDefaults.ttlSeconds;
   const throwIfAborted = (): void => {
-    if (signal?.aborted) {
+    if (signal.aborted) {
       throw new TargetError('ERR_TARGET_ABORTED', 'Starting the ephemeral bastion was aborted.', {
         cause: signal.reason,
       });
@@ -263,14 +332,20 @@ export async function startEphemeralBastion(
     stopping ??= (async () => {
       emitProgress(onProgress, { type: 'stopping-task', elapsedMs: elapsed(), taskArn, reason });
       awsLog('StopTask %s reason=%s', taskId, reason);
-      await callAws('ecs:StopTask', () =>
-        context.ecs.send(
-          new StopTaskCommand({ cluster, task: taskArn, reason: `ssmkit: ${reason}` }),
-        ),
-      );
+      try {
+        await callAws('ecs:StopTask', () =>
+          context.ecs.send(
+            new StopTaskCommand({ cluster, task: taskArn, reason: `ssmkit: ${reason}` }),
+          ),
+        );
+      } finally {
+        // Stopped (or StopTask failed for good): signals no longer concern this task.
+        guard?.dispose();
+      }
     })();
     return stopping;
   };
+  state.stop = stopTask;
   const failAndStop = async (error: TargetError): Promise<never> => {
     try {
       await stopTask(error.code === 'ERR_TARGET_ABORTED' ? 'aborted' : 'not ready in time');
@@ -289,7 +364,7 @@ export async function startEphemeralBastion(
   let announcedRunning = false;
   emitProgress(onProgress, { type: 'task-pending', elapsedMs: elapsed(), taskArn, lastStatus });
   for (;;) {
-    if (signal?.aborted) {
+    if (signal.aborted) {
       return failAndStop(
         new TargetError(
           'ERR_TARGET_ABORTED',
@@ -345,7 +420,7 @@ export async function startEphemeralBastion(
             target,
           });
           awsLog('ephemeral task %s ready as %s after %dms', taskId, target, elapsed());
-          return {
+          const bastion: EphemeralBastion = {
             target,
             taskArn,
             taskId,
@@ -361,6 +436,8 @@ export async function startEphemeralBastion(
               await stopTask('stopped');
             },
           };
+          state.bastion = bastion;
+          return bastion;
         }
         if (agentStatus !== lastAgentStatus) {
           lastAgentStatus = agentStatus;

@@ -77,6 +77,12 @@ export interface ResolveTargetOptions {
    * `ERR_TARGET_OFFLINE`). Skipped silently when the caller may not call it. Default `true`.
    */
   verify?: boolean;
+  /**
+   * Stop an ephemeral task started here on SIGINT/SIGTERM, then let the signal end the process
+   * unless the application listens for it (`startEphemeralBastion`'s `stopOnSignals`).
+   * @default true
+   */
+  stopOnSignals?: boolean;
 }
 
 const tagsSchema = z
@@ -161,6 +167,7 @@ const resolveOptionsSchema = z
     onProgress: z.custom<ProgressListener>((value) => typeof value === 'function').optional(),
     signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal).optional(),
     verify: z.boolean().optional(),
+    stopOnSignals: z.boolean().optional(),
   })
   .strict();
 
@@ -185,7 +192,7 @@ export async function resolveTarget(
   parseOptions(resolveOptionsSchema, options, 'resolveTarget');
   const startedAt = context.clock.now();
   const elapsed = (): number => context.clock.now() - startedAt;
-  const { signal, onProgress } = options;
+  const { signal, onProgress, stopOnSignals } = options;
   const verify = options.verify ?? true;
   if (signal?.aborted) {
     throw new TargetError('ERR_TARGET_ABORTED', 'Target resolution was aborted.', {
@@ -194,7 +201,13 @@ export async function resolveTarget(
   }
   let resolved: ResolvedTarget;
   try {
-    resolved = await resolveSpec(context, spec, { signal, onProgress, verify, elapsed });
+    resolved = await resolveSpec(context, spec, {
+      signal,
+      onProgress,
+      verify,
+      elapsed,
+      stopOnSignals,
+    });
   } catch (error) {
     if (isAbortError(error) && signal?.aborted) {
       throw new TargetError('ERR_TARGET_ABORTED', 'Target resolution was aborted.', {
@@ -218,6 +231,7 @@ interface Internals {
   onProgress: ProgressListener | undefined;
   verify: boolean;
   elapsed: () => number;
+  stopOnSignals: boolean | undefined;
 }
 
 async function resolveSpec(
@@ -418,6 +432,7 @@ async function resolveEphemeral(
       ...spec,
       ...(internals.signal ? { signal: internals.signal } : {}),
       ...(internals.onProgress ? { onProgress: internals.onProgress } : {}),
+      ...(internals.stopOnSignals === undefined ? {} : { stopOnSignals: internals.stopOnSignals }),
     });
     return {
       target: bastion.target,

@@ -15,6 +15,7 @@ import type { AwsContext } from '../aws/aws-context.js';
 import { describeErrorForLog } from '../internal/call-aws.js';
 import { SessionDocument } from '../session/session-api.js';
 import { ReconnectingSession, type SessionEnd } from '../session/reconnecting-session.js';
+import { setSignalCleanup } from '../targets/ephemeral-bastion.js';
 import type { ResolvedTarget } from '../targets/resolve-target.js';
 import { listen, type ListenTarget } from './listen.js';
 import { TunnelError } from './tunnel-error.js';
@@ -165,6 +166,7 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
   #shuttingDown = false;
   #ready = false;
   #removeAbortListener: (() => void) | undefined;
+  #fatalError: Error | undefined;
   readonly #stats = {
     bytesSent: 0,
     bytesReceived: 0,
@@ -211,7 +213,16 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
         options.unixSocket === undefined
           ? { host: options.bindAddress ?? '127.0.0.1', port: options.localPort ?? 0 }
           : { path: options.unixSocket };
-      this.#server = await listen(listenTarget, (socket) => this.#onConnection(socket));
+      this.#server = await listen(listenTarget, (socket) => {
+        try {
+          this.#onConnection(socket);
+        } catch (error) {
+          socket.destroy();
+          this.#fail(error);
+        }
+      });
+      // The listener failing after it was bound (accept errors) ends the tunnel.
+      this.#server.on('error', (error) => this.#fail(error));
       const address = this.#server.address();
       if (typeof address === 'string' || address === null) {
         this.localAddress = options.unixSocket ?? String(address);
@@ -227,12 +238,23 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
         );
       }
       this.#throwIfAborted();
-      this.target = await prepareTarget(this.#context, options.target, this.#emit, signal);
+      this.target = await prepareTarget(
+        this.#context,
+        options.target,
+        this.#emit,
+        signal,
+        options.stopOnSignals,
+      );
+      // On SIGINT/SIGTERM the whole tunnel closes (session terminated) before the task stops.
+      if (this.target.ephemeral !== undefined) {
+        setSignalCleanup(this.target.ephemeral, () => this.close());
+      }
       this.#throwIfAborted();
       await this.#ensureSession();
       this.#throwIfAborted();
     } catch (error) {
-      await this.#shutdown(false);
+      this.#closing ??= this.#shutdown(false);
+      await this.#closing;
       if (signal?.aborted === true && !TunnelError.isInstance(error)) {
         throw new TunnelError('ERR_TUNNEL_CLOSED', 'Opening the tunnel was aborted.', {
           cause: signal.reason,
@@ -268,6 +290,17 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
   close(): Promise<void> {
     this.#closing ??= this.#shutdown(true);
     return this.#closing;
+  }
+
+  /**
+   * A fatal error in the tunnel's own machinery: close the tunnel (terminating the session and
+   * stopping an ephemeral bastion) rather than leave it half working; `closed` carries the error.
+   */
+  #fail(error: unknown): void {
+    if (this.#closing !== undefined) return;
+    tunnelLog.error('fatal tunnel error, closing: %s', describeErrorForLog(error));
+    this.#fatalError = error instanceof Error ? error : new Error(String(error));
+    void this.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -357,7 +390,13 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
       this.#stats.reconnects++;
       this.#emit({ type: 'reconnected', sessionId: session.sessionId, attempts, downtimeMs });
     });
-    session.on('end', (end) => this.#onSessionEnd(active, end));
+    session.on('end', (end) => {
+      try {
+        this.#onSessionEnd(active, end);
+      } catch (error) {
+        this.#fail(error);
+      }
+    });
     this.#scheduleKeepAlive(active);
     this.#emit({
       type: 'session-started',
@@ -476,10 +515,12 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
     if (this.#shuttingDown || this.#queue.length === 0) return;
     const active = this.#active;
     if (active === undefined || active.ended) {
-      this.#ensureSession().then(
-        () => this.#pump(),
-        (error: unknown) => this.#failQueued(error),
-      );
+      this.#ensureSession()
+        .then(
+          () => this.#pump(),
+          (error: unknown) => this.#failQueued(error),
+        )
+        .catch((error: unknown) => this.#fail(error));
       return;
     }
     if (active.mode === 'mux') {
@@ -523,6 +564,7 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
       connection.bytesReceived += chunk.byteLength;
       this.#stats.bytesReceived += chunk.byteLength;
       active.lastActivity = Date.now();
+      corkUntilNextTick(socket);
       if (!socket.write(chunk)) stream.pause();
     });
     socket.on('drain', () => stream.resume());
@@ -647,7 +689,12 @@ class PortTunnelImpl extends EventEmitter<TunnelEventMap> implements PortTunnel 
     await stopEphemeral(this.target);
     if (this.#ownsContext) this.#context?.destroy();
     tunnelLog('tunnel closed');
-    if (emitClosed) this.#emit({ type: 'closed' });
+    if (emitClosed) {
+      this.#emit({
+        type: 'closed',
+        ...(this.#fatalError === undefined ? {} : { error: this.#fatalError }),
+      });
+    }
   }
 }
 
@@ -689,4 +736,14 @@ export async function openPortTunnel(options: PortTunnelOptions): Promise<PortTu
   const tunnel = new PortTunnelImpl(options);
   await tunnel.open();
   return tunnel;
+}
+
+/**
+ * Data arrives as ≤1024-byte message payloads, many per tick: corking the local socket until the
+ * next tick sends them in one write instead of one syscall each.
+ */
+function corkUntilNextTick(socket: net.Socket): void {
+  if (socket.writableCorked > 0) return;
+  socket.cork();
+  process.nextTick(() => socket.uncork());
 }

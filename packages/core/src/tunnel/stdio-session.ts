@@ -5,6 +5,7 @@ import * as z from 'zod/v4';
 import type { AwsContext } from '../aws/aws-context.js';
 import { SessionDocument } from '../session/session-api.js';
 import { ReconnectingSession, type SessionEnd } from '../session/reconnecting-session.js';
+import { setSignalCleanup } from '../targets/ephemeral-bastion.js';
 import type { ResolvedTarget } from '../targets/resolve-target.js';
 import { TunnelError } from './tunnel-error.js';
 import type { TunnelEvent, TunnelEventMap, TunnelStats } from './tunnel-events.js';
@@ -139,7 +140,16 @@ class StdioSessionImpl extends EventEmitter<TunnelEventMap> implements StdioSess
       const prepared = await prepareContext(options.context);
       this.#context = prepared.context;
       this.#ownsContext = prepared.owned;
-      this.target = await prepareTarget(this.#context, options.target, this.#emit, options.signal);
+      this.target = await prepareTarget(
+        this.#context,
+        options.target,
+        this.#emit,
+        options.signal,
+        options.stopOnSignals,
+      );
+      if (this.target.ephemeral !== undefined) {
+        setSignalCleanup(this.target.ephemeral, () => this.close());
+      }
       const session = await ReconnectingSession.open({
         context: this.#context,
         start: {
@@ -155,6 +165,13 @@ class StdioSessionImpl extends EventEmitter<TunnelEventMap> implements StdioSess
         webSocketKeepAlive: WEBSOCKET_KEEPALIVE,
         signal: options.signal,
       });
+      if (this.#closing !== undefined) {
+        // Closed (a signal) while the session was starting.
+        await session.terminate();
+        throw new TunnelError('ERR_TUNNEL_CLOSED', 'The session was closed while it was opening.', {
+          sessionId: session.sessionId,
+        });
+      }
       this.#session = session;
       this.sessionId = session.sessionId;
       if (session.handshake.portMode !== 'stdio') {
@@ -165,7 +182,11 @@ class StdioSessionImpl extends EventEmitter<TunnelEventMap> implements StdioSess
         );
       }
     } catch (error) {
-      await this.#shutdown();
+      // Memoized like close(): a signal may already be closing the session.
+      this.#closing ??= this.#shutdown().catch((shutdownError: unknown) => {
+        tunnelLog.error('stdio: closing failed: %s', (shutdownError as Error).message);
+      });
+      await this.#closing;
       throw error;
     }
     const session = this.#session;

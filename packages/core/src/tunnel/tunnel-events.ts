@@ -62,8 +62,11 @@ export type TunnelEvent =
       output: string;
       error?: TunnelError;
     }
-  /** `close()` finished: listener closed, session terminated, ephemeral bastion stopped. */
-  | { type: 'closed' };
+  /**
+   * `close()` finished: listener closed, session terminated, ephemeral bastion stopped. `error`
+   * is set when the tunnel closed itself after a fatal error (its listener failed).
+   */
+  | { type: 'closed'; error?: Error };
 
 /** Event name of a {@link TunnelEvent}. */
 export type TunnelEventType = TunnelEvent['type'];

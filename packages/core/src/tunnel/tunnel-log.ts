@@ -1,4 +1,4 @@
 import { createLogger } from '../internal/logger.js';
 
-/** Logger of listeners and local connections: `ssm:core:tunnel`. @internal */
-export const tunnelLog = createLogger('ssm:core:tunnel');
+/** Logger of listeners and local connections: `ssmkit:core:tunnel`. @internal */
+export const tunnelLog = createLogger('ssmkit:core:tunnel');

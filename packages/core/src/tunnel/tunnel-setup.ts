@@ -31,6 +31,13 @@ export interface SessionOptionsBase {
   reconnect?: ReconnectPolicy | false;
   /** Abort opening, or close the tunnel once open. */
   signal?: AbortSignal;
+  /**
+   * When the tunnel starts an ephemeral bastion: while the task lives, SIGINT or SIGTERM closes
+   * the tunnel and stops the task, then — unless the application has its own listener for that
+   * signal — raises the signal again so the process exits as it would have (130 / 143).
+   * `false` leaves signals alone (stop the task yourself). @default true
+   */
+  stopOnSignals?: boolean;
   /** Receives every {@link TunnelEvent}, including those emitted before the promise resolves. */
   onEvent?: (event: TunnelEvent) => void;
   /**
@@ -70,6 +77,7 @@ export const sessionOptionsShape = {
     ])
     .optional(),
   signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal).optional(),
+  stopOnSignals: z.boolean().optional(),
   onEvent: functionSchema.optional(),
   clientVersion: z
     .string()
@@ -128,6 +136,7 @@ export async function prepareTarget(
   target: TargetSpec | ResolvedTarget,
   emit: (event: TunnelEvent) => void,
   signal: AbortSignal | undefined,
+  stopOnSignals: boolean | undefined,
 ): Promise<ResolvedTarget> {
   if (isResolvedTarget(target)) {
     emit({ type: 'target-resolved', target: target.target, description: target.description });
@@ -136,6 +145,7 @@ export async function prepareTarget(
   emit({ type: 'resolving', target: describeSpec(target) });
   const resolved = await resolveTarget(context, target, {
     ...(signal === undefined ? {} : { signal }),
+    ...(stopOnSignals === undefined ? {} : { stopOnSignals }),
     onProgress: (progress: TargetProgressEvent) => {
       if (progress.type === 'starting-task') {
         emit({
