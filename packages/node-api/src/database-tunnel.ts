@@ -1,4 +1,5 @@
 import {
+  TunnelError,
   createAwsContext,
   createIamAuthToken,
   findDatabase,
@@ -15,7 +16,7 @@ import {
   tunnelOptionsShape,
   type OpenTunnelOptions,
 } from './options.js';
-import { throwIfAborted, openPrepared, type Tunnel } from './tunnel.js';
+import { abortedError, throwIfAborted, openPrepared, type Tunnel } from './tunnel.js';
 
 /** Options of {@link openDatabaseTunnel}: which database, how to log in, and the tunnel options. */
 export interface OpenDatabaseTunnelOptions extends Omit<OpenTunnelOptions, 'host' | 'port'> {
@@ -79,7 +80,8 @@ export interface DatabaseTunnel extends Tunnel {
   readonly connection: DatabaseConnection;
 }
 
-const openDatabaseTunnelOptionsSchema = z
+/** zod schema of {@link OpenDatabaseTunnelOptions}. @internal */
+export const openDatabaseTunnelOptionsSchema = z
   .object({
     ...tunnelOptionsShape,
     db: z.union(
@@ -130,8 +132,10 @@ function engineFamily(engine: string): string {
  * IAM: `rds:DescribeDBInstances`/`rds:DescribeDBClusters`, `secretsmanager:GetSecretValue`
  * (or `rds-db:connect` for `iamAuth`), plus the tunnel's (see the README).
  *
- * @throws {@link EndpointError} `ERR_DB_NOT_FOUND`, `ERR_DB_NO_SECRET`, `ERR_DB_SECRET_INVALID`,
- *   `ERR_DB_IAM_TOKEN`; everything {@link openTunnel} throws.
+ * @throws {@link EndpointError} `ERR_DB_NOT_FOUND`, `ERR_DB_AMBIGUOUS`, `ERR_DB_NO_ENDPOINT`,
+ *   `ERR_DB_NO_SECRET`, `ERR_DB_SECRET_INVALID`, `ERR_DB_IAM_TOKEN`; {@link TunnelError}
+ *   `ERR_TUNNEL_CLOSED` when `signal` aborts in any phase (lookup, secret, tunnel); everything
+ *   {@link openTunnel} throws.
  * @example
  * ```ts
  * await using db = await openDatabaseTunnel({ db: 'orders-db' });
@@ -230,6 +234,9 @@ export async function openDatabaseTunnel(
   } catch (error) {
     // openPrepared ran the hooks itself when it failed; running destroy() twice is harmless.
     for (const hook of hooks) hook();
+    // Aborted while looking up the database or its secret: the SDK's AbortError becomes the
+    // same typed error openTunnel() gives for an abort (core does this for the tunnel phases).
+    if (signal?.aborted === true && !TunnelError.isInstance(error)) throw abortedError(signal);
     throw error;
   }
 }

@@ -38,11 +38,13 @@ export interface TunnelGroup<
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const tunnelSpecSchema = openTunnelOptionsSchema.extend({
+/** zod schema of one {@link TunnelSpec}. @internal */
+export const tunnelSpecSchema = openTunnelOptionsSchema.extend({
   name: z.string().min(1).max(64).optional(),
 });
 
-const openTunnelsOptionsSchema = z
+/** zod schema of {@link OpenTunnelsOptions}. @internal */
+export const openTunnelsOptionsSchema = z
   .object({
     ...awsOptionsShape,
     signal: z
@@ -83,7 +85,9 @@ function contextKey(options: AwsOptions, identities: Map<object, number>): strin
 /**
  * Open several tunnels in one process — one per database or environment — sharing credentials
  * (one MFA prompt, one SSO token) and SDK clients between tunnels with the same AWS options.
- * Tunnels open in parallel; if one fails, the others are closed and the first error is thrown.
+ * Tunnels open in parallel. If one fails, the others are closed once they opened and the
+ * first failure is thrown; `signal` cancels every pending open and closes the open ones
+ * (`ERR_TUNNEL_CLOSED`).
  *
  * @example
  * ```ts
@@ -123,10 +127,15 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
       : options.context !== undefined
         ? { context: options.context }
         : contextOptionsOf(options);
+    // The group's signal cancels every tunnel, also one that has a signal of its own.
+    const tunnelSignal =
+      own.signal === undefined || signal === undefined
+        ? (own.signal ?? signal)
+        : AbortSignal.any([own.signal, signal]);
     const result: OpenTunnelOptions = {
       ...aws,
       ...own,
-      ...(own.signal === undefined && signal !== undefined ? { signal } : {}),
+      ...(tunnelSignal === undefined ? {} : { signal: tunnelSignal }),
       ...(own.logger === undefined && logger !== undefined ? { logger } : {}),
     };
     checkContextExclusive(result, 'openTunnels');
@@ -158,20 +167,27 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
   }
   log('openTunnels: %d tunnels, %d shared contexts', merged.length, owned.length);
 
+  // Every open runs to its end, also after another one failed: cancelling them would abort
+  // StartSession requests in flight, and core sends StartSession with the abort signal, so a
+  // cancelled request can leave a session whose id we never learn.
+  let failure: { error: unknown } | undefined;
   const settled = await Promise.allSettled(
     merged.map((entry) =>
       openPrepared(
         { options: entry.options, context: entry.options.context, label: entry.label, hooks: [] },
         'openTunnels',
-      ),
+      ).catch((error: unknown) => {
+        failure ??= { error }; // the first failure in time is the one reported
+        throw error;
+      }),
     ),
   );
   const opened = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = settled.find((result) => result.status === 'rejected');
-  if (failure !== undefined) {
+  if (failure !== undefined || signal?.aborted === true) {
     await Promise.allSettled(opened.map((tunnel) => tunnel.close()));
     destroyContexts();
-    throw failure.reason;
+    if (failure !== undefined) throw failure.error;
+    throwIfAborted(signal);
   }
 
   let closing: Promise<void> | undefined;

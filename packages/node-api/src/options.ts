@@ -56,7 +56,11 @@ export interface AwsOptions {
   context?: AwsContext;
 }
 
-/** Options of {@link openTunnel}. Only `port` is required. */
+/**
+ * Options of {@link openTunnel}. Only `port` is required. Environment fallbacks: `region`,
+ * `profile`, `endpoint` and `credentials` (read by the AWS SDK, see {@link AwsOptions}) and
+ * `target` (`SSMKIT_TARGET`); no other option reads the environment.
+ */
 export interface OpenTunnelOptions extends AwsOptions {
   /**
    * Destination host as seen from the bastion: an RDS/Aurora endpoint, any VPC address.
@@ -105,6 +109,13 @@ export interface OpenTunnelOptions extends AwsOptions {
    * @default false
    */
   keepAlive?: boolean | { intervalMs: number };
+  /**
+   * While an ephemeral Fargate bastion started for this tunnel runs, SIGINT/SIGTERM close the
+   * tunnel and stop the task first; the signal is then re-raised unless your application
+   * listens for it itself. `false` leaves signals entirely to you (then call `close()`).
+   * @default true
+   */
+  stopOnSignals?: boolean;
   /**
    * Receives every event, including those before `openTunnel()` resolves (`resolving`,
    * `starting-task`, `target-resolved`, `session-started`, `listening`). @default none
@@ -240,6 +251,7 @@ export const tunnelOptionsShape = {
       error: 'expected a boolean or { intervalMs } (10–3 600 000 ms)',
     })
     .optional(),
+  stopOnSignals: z.boolean().optional(),
   onEvent: functionSchema.optional(),
 };
 

@@ -283,6 +283,7 @@ export async function openPrepared(
       ...(signal === undefined ? {} : { signal }),
       ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
       ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
+      ...(options.stopOnSignals === undefined ? {} : { stopOnSignals: options.stopOnSignals }),
       onEvent: createEventSink(label, logger, options.onEvent),
     });
     return new TunnelImpl(inner, label, signal, hooks);

@@ -104,7 +104,9 @@ describe.concurrent('examples (emulator mode)', () => {
 describe('jest-global-setup recipe', () => {
   test('globalSetup exposes DATABASE_URL and globalTeardown closes the tunnel', async () => {
     const saved = { ...process.env };
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    for (const key of Object.keys(process.env)) {
+      if (key.startsWith('AWS_') && !key.startsWith('AWS_SDK_JS_')) delete process.env[key];
+    }
     process.env.SSMKIT_EXAMPLE_EMULATOR = '1';
     try {
       const setupUrl = pathToFileURL(
@@ -117,19 +119,36 @@ describe('jest-global-setup recipe', () => {
       const { default: globalTeardown } = (await import(teardownUrl)) as {
         default: () => Promise<void>;
       };
-      const { LineDatabaseClient } = await import('../../../examples/support/line-db.js');
       await globalSetup();
       const url = new URL(process.env.DATABASE_URL!);
       expect(url.protocol).toBe('postgres:');
       expect(url.hostname).toBe('127.0.0.1');
-      const client = await LineDatabaseClient.connect({
-        host: url.hostname,
-        port: Number(url.port),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
+      // A "test worker": a child process started after globalSetup, like jest's, that finds
+      // the URL in its environment and logs in through the tunnel.
+      const worker = await runScript('--eval', {
+        cwd: repositoryRoot,
+        env: { ...process.env },
+        nodeArguments: ['--conditions=@ssmkit/source', '--import', 'tsx', '--input-type=module'],
+        arguments: [
+          [
+            "import { LineDatabaseClient } from './examples/support/line-db.js';",
+            'const url = new URL(process.env.DATABASE_URL);',
+            'const client = await LineDatabaseClient.connect({',
+            '  host: url.hostname,',
+            '  port: Number(url.port),',
+            '  user: decodeURIComponent(url.username),',
+            '  password: decodeURIComponent(url.password),',
+            '});',
+            "const answers = [await client.request('NAME')];",
+            "await client.exec('SELECT 1');",
+            'await client.close();',
+            "process.stdout.write(answers.join('\\n'));",
+          ].join('\n'),
+        ],
       });
-      expect(await client.request('NAME')).toBe('OK demo-db');
-      await client.close();
+      expect(withoutSdkWarning(worker.stderr)).toBe('');
+      expect(worker.code).toBe(0);
+      expect(worker.stdout).toBe('OK demo-db');
       await globalTeardown();
       expect(process.env.DATABASE_URL).toBeUndefined();
       expect(await isListening(Number(url.port))).toBe(false);

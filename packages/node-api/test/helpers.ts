@@ -205,3 +205,74 @@ export async function isListening(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+export interface OperationProxy {
+  /** Point the SDK here instead of at the emulator. */
+  endpoint: string;
+  /** Every AWS operation seen so far, in order (`DescribeDBInstances`, `StartSession`, …). */
+  operations: string[];
+  close: () => Promise<void>;
+}
+
+/**
+ * A TCP relay in front of the emulator that tells which AWS operation each request is while its
+ * bytes pass (the `X-Amz-Target` header of JSON protocols, `Action=` of Query ones), before
+ * they reach the emulator: a test can abort exactly while a given request is in flight. The
+ * request still reaches the emulator, as it would reach AWS. WebSocket upgrades (the data
+ * channel, whose StreamUrl names this host) are relayed untouched.
+ */
+export async function startOperationProxy(
+  emulator: Emulator,
+  onOperation: (operation: string) => void,
+): Promise<OperationProxy> {
+  const operations: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const pattern = /X-Amz-Target: *[\w.]+\.(\w+)|(?:^|&)Action=(\w+)/gim;
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: emulator.port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    // end(), not destroy(): a request whose client gave up still reaches the emulator.
+    client.on('close', () => upstream.end());
+    upstream.on('close', () => client.destroy());
+    let sniffing = true;
+    client.on('data', (chunk: Buffer) => {
+      if (sniffing) {
+        const text = chunk.toString('latin1');
+        if (/^Upgrade: *websocket/im.test(text)) sniffing = false;
+        for (const match of text.matchAll(pattern)) {
+          const operation = match[1] ?? match[2]!;
+          operations.push(operation);
+          onOperation(operation);
+        }
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    operations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A local TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

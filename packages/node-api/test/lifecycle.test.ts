@@ -1,7 +1,9 @@
 // Lifecycle behaviour through the emulator: SSMKIT_TARGET, ephemeral bastions stopped on close,
 // WebSocket drops (reconnect), keep-alive past the idle timeout, and an import without effects.
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import type { Emulator } from '@ssmkit/emulator';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openTunnel, type TunnelEvent } from '../src/index.js';
@@ -17,7 +19,7 @@ import {
   waitFor,
   type TestServer,
 } from './helpers.js';
-import { cleanEnvironment, runScript, withoutSdkWarning } from './run-script.js';
+import { cleanEnvironment, packageDirectory, runScript, withoutSdkWarning } from './run-script.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -216,4 +218,25 @@ describe('import', () => {
       ]),
     );
   });
+  // The published entry is the build: run `pnpm build` first (`pnpm test` does).
+  test.skipIf(!existsSync(join(packageDirectory, 'dist/index.js')))(
+    'CommonJS: require() loads the ESM build (Node ≥ 20.19 require(esm))',
+    async () => {
+      const script = [
+        "const api = require('@ssmkit/node-api');",
+        "if (typeof api.openTunnel !== 'function') throw new Error('no openTunnel');",
+        'process.stdout.write(Object.keys(api).sort().join(","));',
+      ].join('\n');
+      const result = await runScript('--eval', {
+        env: cleanEnvironment({ DEBUG: '' }),
+        nodeArguments: [],
+        arguments: [script],
+      });
+      expect(result.stderr).not.toMatch(/ERR_/);
+      expect(result.code).toBe(0);
+      expect(result.stdout.split(',')).toEqual(
+        expect.arrayContaining(['openDatabaseTunnel', 'openTunnel', 'openTunnels', 'withTunnel']),
+      );
+    },
+  );
 });

@@ -126,6 +126,59 @@ describe('openTunnel', () => {
     expect(seen).toEqual(['connection-open']);
   });
 
+  test('events(): a signal or a break ends the iteration and unsubscribes', async () => {
+    await using tunnel = await openTunnel({
+      ...awsOptions(emulator),
+      target: BASTION,
+      host: '127.0.0.1',
+      port: echo.port,
+    });
+    // break: return() ends the iterator for good.
+    const iterator = tunnel.events();
+    const first = (async () => {
+      for await (const event of iterator) return event.type;
+      return undefined;
+    })();
+    await assertEchoes(tunnel.localPort, [100], expect);
+    expect(await first).toBe('connection-open');
+    await assertEchoes(tunnel.localPort, [100], expect);
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+
+    // signal: the iteration ends without an event, and stays ended.
+    const controller = new AbortController();
+    const types: string[] = [];
+    const ended = (async () => {
+      for await (const event of tunnel.events({ signal: controller.signal }))
+        types.push(event.type);
+    })();
+    await assertEchoes(tunnel.localPort, [100], expect);
+    controller.abort();
+    await ended;
+    expect(types).toContain('connection-open');
+    const count = types.length;
+    await assertEchoes(tunnel.localPort, [100], expect);
+    expect(types).toHaveLength(count);
+    // An already aborted signal gives an empty iteration.
+    const none: string[] = [];
+    for await (const event of tunnel.events({ signal: AbortSignal.abort() })) none.push(event.type);
+    expect(none).toEqual([]);
+  });
+
+  test('url() brackets an IPv6 bindAddress', async () => {
+    await using tunnel = await openTunnel({
+      ...awsOptions(emulator),
+      target: BASTION,
+      host: '127.0.0.1',
+      port: echo.port,
+      bindAddress: '::1',
+    });
+    expect(tunnel.localAddress).toBe('::1');
+    expect(tunnel.url('redis')).toBe(`redis://[::1]:${tunnel.localPort}`);
+    const url = new URL(tunnel.url('redis'));
+    expect(url.hostname).toBe('[::1]');
+    expect(Number(url.port)).toBe(tunnel.localPort);
+  });
+
   test('logger receives one line per event; nothing without one', async () => {
     const lines: string[] = [];
     const logger = {

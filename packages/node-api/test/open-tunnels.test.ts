@@ -10,7 +10,9 @@ import {
   awsOptions,
   echoThrough,
   isListening,
+  randomPayload,
   rejectionOf,
+  sha256,
   startNamedEchoServer,
   startTestEmulator,
   worldWithAliases,
@@ -73,14 +75,14 @@ describe('openTunnels', () => {
       const name = tunnel === first ? 'primary' : 'analytics';
       const results = await Promise.all(
         sizes.map(async (size) => {
-          const payload = Buffer.alloc(size, size % 251);
+          const { bytes: payload } = randomPayload(size);
           const received = await echoThrough(tunnel.localPort, payload, name.length + 1 + size);
           return { payload, received: received.subarray(name.length + 1) };
         }),
       );
       for (const { payload, received } of results) {
         expect(received.byteLength).toBe(payload.byteLength);
-        expect(received.equals(payload)).toBe(true);
+        expect(sha256(received)).toBe(sha256(payload));
       }
     }
     expect(logged.some((line) => line.startsWith('[primary] listening on'))).toBe(true);
@@ -145,6 +147,6 @@ describe('openTunnels', () => {
     const open = [...emulator.state.sessions.values()].filter(
       (session) => !before.has(session.sessionId) && session.status !== 'Terminated',
     );
-    expect(open).toHaveLength(0);
+    expect(open.map((session) => session.status)).toEqual([]);
   });
 });

@@ -96,7 +96,9 @@ describe('openTunnel: bad options', () => {
 
   test('missing region names `region` (ERR_CONFIG_MISSING_REGION)', async () => {
     const saved = { ...process.env };
-    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    for (const key of Object.keys(process.env)) {
+      if (key.startsWith('AWS_') && !key.startsWith('AWS_SDK_JS_')) delete process.env[key];
+    }
     process.env.AWS_CONFIG_FILE = '/nonexistent/config';
     process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/credentials';
     try {

@@ -65,11 +65,15 @@ export function withoutSdkWarning(stderr: string): string {
   );
 }
 
-/** process.env without AWS_* and SSMKIT_* variables, plus `extra`. */
+/**
+ * process.env without AWS_* (except the SDK's own AWS_SDK_JS_* switches), SSMKIT_* and DEBUG,
+ * plus `extra`.
+ */
 export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('AWS_') && !key.startsWith('SSMKIT_') && key !== 'DEBUG') env[key] = value;
+    const aws = key.startsWith('AWS_') && !key.startsWith('AWS_SDK_JS_');
+    if (!aws && !key.startsWith('SSMKIT_') && key !== 'DEBUG') env[key] = value;
   }
   return { ...env, ...extra };
 }

@@ -3,6 +3,7 @@ import createDebug from 'debug';
 /** A `debug` logger with `.error` and an opt-in `.trace` child (conventions §10). @internal */
 export interface DebugLog {
   (formatter: string, ...args: unknown[]): void;
+  readonly namespace: string;
   enabled: boolean;
   error: (formatter: string, ...args: unknown[]) => void;
   trace: (formatter: string, ...args: unknown[]) => void;
@@ -15,5 +16,5 @@ function createLog(namespace: string): DebugLog {
   return log;
 }
 
-/** `DEBUG=ssm:node-api` (or `ssm:*`). Creating a `debug` instance does no I/O. @internal */
-export const log = createLog('ssm:node-api');
+/** `DEBUG=ssmkit:node-api` (or `ssmkit:*`). Creating a `debug` instance does no I/O. @internal */
+export const log = createLog('ssmkit:node-api');
