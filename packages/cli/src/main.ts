@@ -68,7 +68,7 @@ export function reportError(error: unknown, output: Output): number {
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   output.error(
-    `${output.style('red', 'unexpected error:', true)} ${text}\nThis is probably a bug. Rerun with DEBUG=ssm:* for details and include the output in a bug report.`,
+    `${output.style('red', 'unexpected error:', true)} ${text}\nThis is probably a bug. Rerun with DEBUG=ssmkit:* for details and include the output in a bug report.`,
     { code: 'ERR_UNEXPECTED', message: error instanceof Error ? error.message : String(error) },
   );
   return ExitCode.ERROR;

@@ -142,6 +142,66 @@ describe('db', () => {
     expect(result.stderr).toContain('"password":"demo-password"');
   });
 
+  it('--iam-auth gives the command an IAM token as PGPASSWORD; --secret-id a named secret', async () => {
+    const print =
+      "const net=require('net');const s=net.connect(+process.env.PGPORT,process.env.PGHOST,()=>s.end('through the tunnel'));let d='';s.on('data',c=>d+=c);s.on('close',()=>console.log(JSON.stringify({d,u:process.env.PGUSER,pw:process.env.PGPASSWORD})))";
+    const iam = await runCli(
+      [
+        'db',
+        'demo-db',
+        '--iam-auth',
+        '--user',
+        'app',
+        '--local-port',
+        '0',
+        '--endpoint-url',
+        world.endpoint,
+        '--',
+        process.execPath,
+        '-e',
+        print,
+      ],
+      { env: world.env },
+    );
+    expect(iam.code).toBe(0);
+    const token = JSON.parse(iam.stdout) as { d: string; u: string; pw: string };
+    expect(token.d).toBe('through the tunnel');
+    expect(token.u).toBe('app');
+    expect(token.pw).toMatch(
+      /^demo-db\.abcdefghijkl\.us-east-1\.rds\.amazonaws\.com:5432\/\?Action=connect&DBUser=app&.*X-Amz-Signature=/,
+    );
+    // The token is a password: never in ssm-tunnel's own output.
+    expect(iam.stderr).not.toContain(token.pw);
+    const named = await runCli(
+      [
+        'db',
+        'demo-db',
+        '--secret-id',
+        'arn:aws:secretsmanager:us-east-1:000000000000:secret:rds!db-3b1d8f0e-5c2a-4e7b-9f10-2a3b4c5d6e7f-Ab12Cd',
+        '--local-port',
+        '0',
+        '--endpoint-url',
+        world.endpoint,
+        '--',
+        process.execPath,
+        '-e',
+        print,
+      ],
+      { env: world.env },
+    );
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout)).toEqual({
+      d: 'through the tunnel',
+      u: 'postgres',
+      pw: 'demo-password',
+    });
+    const both = await runCli(['db', 'demo-db', '--iam-auth', '--secret'], { env: world.env });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe(
+      'error ERR_CLI_USAGE: Pass either --iam-auth or --secret/--secret-id, not both.\n',
+    );
+  });
+
   it('fails without a TTY when several databases match, naming them', async () => {
     const result = await runCli(['db', '--endpoint-url', world.endpoint], { env: world.env });
     expect(result.code).toBe(2);

@@ -362,7 +362,9 @@ describe('--help', () => {
                         --fault-duplicate=<fault_duplicate>    Duplicate frames with this probability (0-1)
                             --fault-reorder=<fault_reorder>    Reorder frames with this probability (0-1)
                           --fault-delay-ms=<fault_delay_ms>    Delay every frame by this many ms
+            --fault-delay-jitter-ms=<fault_delay_jitter_ms>    Add a random 0..ms delay per frame (frames may overtake)
         --fault-kill-socket-every=<fault_kill_socket_every>    Kill data-channel sockets this often (ms)
+              --agent-retransmission=<agent_retransmission>    Agent retransmission: faithful (default, like AWS) or fast
                                                      --json    One JSON object per event line on stdout
 
       "

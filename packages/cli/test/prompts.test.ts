@@ -1,7 +1,16 @@
 // Pickers on a real pseudo-terminal (util-linux `script`), and their non-TTY counterparts.
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASTION, CLI, cliEnv, runCli, startTestWorld, type TestWorld } from './helpers.js';
+import {
+  BASTION,
+  CLI,
+  cliEnv,
+  echoThrough,
+  runCli,
+  sha256,
+  startTestWorld,
+  type TestWorld,
+} from './helpers.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 let world: TestWorld;
@@ -18,11 +27,12 @@ const MFA_ROLE = 'arn:aws:iam::000000000000:role/demo-admin-mfa';
 const MFA_SERIAL = 'arn:aws:iam::000000000000:mfa/test';
 
 /** Runs the CLI on a pseudo-terminal; `script` passes our stdin to it as keystrokes. */
-function onTerminal(args: string[]) {
+function onTerminal(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const command = `stty cols 160 rows 50; exec ${process.execPath} ${CLI} ${args.map((arg) => `'${arg}'`).join(' ')}`;
   const env = cliEnv();
   delete env.CI;
   delete env.NO_COLOR;
+  Object.assign(env, extraEnv);
   const child = spawn('script', ['-qfec', command, '/dev/null'], { env });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -41,7 +51,13 @@ function onTerminal(args: string[]) {
       await new Promise((done) => setTimeout(done, 50));
     }
   };
-  return { child, exited, waitFor, type: (keys: string) => child.stdin.write(keys) };
+  return {
+    child,
+    exited,
+    waitFor,
+    raw: () => output,
+    type: (keys: string) => child.stdin.write(keys),
+  };
 }
 
 describe.skipIf(!hasScript)('pickers on a terminal', () => {
@@ -80,11 +96,66 @@ describe.skipIf(!hasScript)('pickers on a terminal', () => {
     expect(await cli.exited).toBe(0);
   });
 
+  it('forward without --target offers the bastions found, and the tunnel carries traffic', async () => {
+    const cli = onTerminal([
+      'forward',
+      '--port',
+      '7000',
+      '--local-port',
+      '0',
+      '--endpoint-url',
+      world.endpoint,
+    ]);
+    await cli.waitFor(/Bastion[\s\S]*i-0123456789abcdef0[\s\S]*Enter a target…/);
+    cli.type('\r');
+    const [, port] = await cli.waitFor(/Forwarding 127\.0\.0\.1:(\d+) → i-0123456789abcdef0:7000/);
+    const { sent, received } = await echoThrough(Number(port), 50_000);
+    expect(received.length).toBe(sent.length);
+    expect(sha256(received)).toBe(sha256(sent));
+    cli.type('\u0003');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('"Enter a target…" asks for one as text', async () => {
+    const cli = onTerminal([
+      'forward',
+      '--port',
+      '7000',
+      '--local-port',
+      '0',
+      '--endpoint-url',
+      world.endpoint,
+    ]);
+    await cli.waitFor(/Enter a target…/);
+    cli.type('\u001B[B'); // arrow down: Enter a target…
+    await new Promise((done) => setTimeout(done, 200));
+    cli.type('\r');
+    await cli.waitFor(/Target/);
+    cli.type('param:/demo/bastion/instance-id\r');
+    await cli.waitFor(/Forwarding 127\.0\.0\.1:\d+ → i-0123456789abcdef0:7000/);
+    cli.type('\u0003');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('a cancelled picker exits 130', async () => {
     const cli = onTerminal(['db', '--endpoint-url', world.endpoint]);
     await cli.waitFor(/demo-aurora/);
     cli.type('\u0003');
     expect(await cli.exited).toBe(130);
+  });
+});
+
+describe.skipIf(!hasScript)('colour on a terminal', () => {
+  it('colours errors on a terminal, and NO_COLOR turns it off', async () => {
+    const args = ['forward', '--target', 'tag:oops', '--port', '22'];
+    const coloured = onTerminal(args);
+    expect(await coloured.exited).toBe(2);
+    await coloured.waitFor(/error ERR_CLI_USAGE: --target tag:oops/);
+    expect(coloured.raw()).toContain('\u001B[31merror\u001B[39m ERR_CLI_USAGE');
+    const plain = onTerminal(args, { NO_COLOR: '1' });
+    expect(await plain.exited).toBe(2);
+    await plain.waitFor(/error ERR_CLI_USAGE: --target tag:oops/);
+    expect(plain.raw()).not.toContain('\u001B[');
   });
 });
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { defineCommand } from 'citty';
-import { resolveTarget, type AwsContext, type ResolvedTarget } from '@ssmkit/core';
+import { resolveTarget, type AwsContext } from '@ssmkit/core';
 import { SsmError } from '@ssmkit/protocol';
 import { createCliContext } from '../internal/aws.js';
 import { setExitCode, useRuntime } from '../internal/cli-runtime.js';
@@ -54,9 +54,8 @@ function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-async function checkEcsTarget(
+async function checkEcsService(
   context: AwsContext,
-  resolved: ResolvedTarget,
   cluster: string | undefined,
   service: string | undefined,
 ): Promise<Finding[]> {
@@ -111,7 +110,6 @@ async function checkEcsTarget(
   } catch (error) {
     findings.push(failure('ECS service', error));
   }
-  void resolved;
   return findings;
 }
 
@@ -205,7 +203,7 @@ export const doctorCommand = defineCommand({
                       check: 'SSM agent',
                       status: args.host === undefined ? 'warn' : 'fail',
                       detail: `${agentVersion}: forwarding to a remote host needs ${REMOTE_HOST_MIN_AGENT}+`,
-                      fix: 'Update the agent: aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=<id>',
+                      fix: `Update the agent: aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values=${resolved.target}`,
                     }
                   : {
                       check: 'SSM agent',
@@ -214,18 +212,16 @@ export const doctorCommand = defineCommand({
                     },
               );
             }
-            if (resolved.kind === 'ecs-task') {
-              for (const finding of await checkEcsTarget(
-                context,
-                resolved,
-                args['ecs-cluster'],
-                args['ecs-service'],
-              )) {
-                report(finding);
-              }
-            }
           } catch (error) {
             report(failure('Target', error));
+          }
+          // Also when the target did not resolve: a service without ECS Exec is the usual cause.
+          for (const finding of await checkEcsService(
+            context,
+            args['ecs-cluster'],
+            args['ecs-service'],
+          )) {
+            report(finding);
           }
         }
       }

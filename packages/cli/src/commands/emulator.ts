@@ -51,9 +51,17 @@ export const emulatorCommand = defineCommand({
     },
     'fault-reorder': { type: 'string', description: 'Reorder frames with this probability (0-1)' },
     'fault-delay-ms': { type: 'string', description: 'Delay every frame by this many ms' },
+    'fault-delay-jitter-ms': {
+      type: 'string',
+      description: 'Add a random 0..ms delay per frame (frames may overtake)',
+    },
     'fault-kill-socket-every': {
       type: 'string',
       description: 'Kill data-channel sockets this often (ms)',
+    },
+    'agent-retransmission': {
+      type: 'string',
+      description: 'Agent retransmission: faithful (default, like AWS) or fast',
     },
     json: { type: 'boolean', description: 'One JSON object per event line on stdout' },
   },
@@ -68,6 +76,18 @@ export const emulatorCommand = defineCommand({
     const duplicate = rate('--fault-duplicate', args['fault-duplicate']);
     const reorder = rate('--fault-reorder', args['fault-reorder']);
     const delayMs = milliseconds('--fault-delay-ms', args['fault-delay-ms']);
+    const delayJitterMs = milliseconds('--fault-delay-jitter-ms', args['fault-delay-jitter-ms']);
+    const retransmission = args['agent-retransmission'];
+    if (
+      retransmission !== undefined &&
+      retransmission !== 'faithful' &&
+      retransmission !== 'fast'
+    ) {
+      throw new CliError(
+        'ERR_CLI_USAGE',
+        `--agent-retransmission must be faithful or fast, got "${retransmission}".`,
+      );
+    }
     const killSocketEveryMs = milliseconds(
       '--fault-kill-socket-every',
       args['fault-kill-socket-every'],
@@ -76,6 +96,7 @@ export const emulatorCommand = defineCommand({
     if (duplicate !== undefined) faults.duplicate = duplicate;
     if (reorder !== undefined) faults.reorder = reorder;
     if (delayMs !== undefined) faults.delayMs = delayMs;
+    if (delayJitterMs !== undefined) faults.delayJitterMs = delayJitterMs;
     if (killSocketEveryMs !== undefined) faults.killSocketEveryMs = killSocketEveryMs;
     interrupts.install();
     const emulator = await startEmulator({
@@ -84,6 +105,7 @@ export const emulatorCommand = defineCommand({
       ...(args.world === undefined ? {} : { world: args.world }),
       ...(args.pace === true ? { pace: true } : {}),
       ...(Object.keys(faults).length === 0 ? {} : { faults }),
+      ...(retransmission === undefined ? {} : { agentRetransmission: retransmission }),
     });
     output.event({ type: 'emulator-listening', endpoint: emulator.endpoint, port: emulator.port });
     output.result(`ssmkit-emulator listening on ${emulator.endpoint}`);

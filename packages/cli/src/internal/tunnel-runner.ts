@@ -8,6 +8,7 @@ import {
 } from '@ssmkit/core';
 import { SsmError } from '@ssmkit/protocol';
 import type { Output } from './output.js';
+import { describeTargetSpec } from './target-spec.js';
 
 /** What {@link openTunnelWithProgress} opens. */
 export interface TunnelRequest {
@@ -26,6 +27,16 @@ export interface TunnelRequest {
   signal: AbortSignal;
 }
 
+/** Core names spec targets as JSON (`{"tag":{"Name":"bastion"}}`); show them as flags do. */
+function targetText(target: string): string {
+  if (!target.startsWith('{')) return target;
+  try {
+    return describeTargetSpec(JSON.parse(target) as TargetSpec);
+  } catch {
+    return target;
+  }
+}
+
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.');
 }
@@ -36,7 +47,7 @@ export function renderTunnelEvent(output: Output, event: TunnelEvent, name?: str
   const prefix = name === undefined ? '' : `[${name}] `;
   switch (event.type) {
     case 'resolving':
-      output.step(`${prefix}Finding the target (${event.target})…`);
+      output.step(`${prefix}Finding the target (${targetText(event.target)})…`);
       break;
     case 'starting-task':
       output.step(`${prefix}Starting ECS task ${event.taskDefinition} in ${event.cluster}…`);
@@ -170,6 +181,6 @@ export async function closeTunnelWithReport(
   const parts = [sessionId === undefined ? 'no session open' : `session ${sessionId} terminated`];
   if (task !== undefined) parts.push(`ephemeral task ${task.split('/').pop() ?? task} stopped`);
   output.info(
-    `${name === undefined ? '' : `[${name}] `}Tunnel closed: ${parts.join(', ')} (${stats.connectionsTotal} connections, ${stats.bytesSent} bytes sent, ${stats.bytesReceived} received).`,
+    `${name === undefined ? '' : `[${name}] `}Tunnel closed: ${parts.join(', ')} (${stats.connectionsTotal} connection${stats.connectionsTotal === 1 ? '' : 's'}, ${stats.bytesSent} bytes sent, ${stats.bytesReceived} received).`,
   );
 }

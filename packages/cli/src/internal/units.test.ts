@@ -161,3 +161,46 @@ describe('createPrompter', () => {
     });
   });
 });
+
+describe('reportError', () => {
+  function capture(json = false): { output: Output; text: () => string } {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    return {
+      output: new Output({ stdout: stream, stderr: stream, env: { NO_COLOR: '1' }, json }),
+      text: () => text,
+    };
+  }
+
+  it('prints the stack of an unexpected error with DEBUG advice, exit code 1', async () => {
+    const { reportError } = await import('../main.js');
+    const { output, text } = capture();
+    const error = new TypeError('cannot read properties of undefined');
+    expect(reportError(error, output)).toBe(ExitCode.ERROR);
+    expect(text()).toContain(`unexpected error: ${error.stack}\n`);
+    expect(text()).toContain('Rerun with DEBUG=ssmkit:* for details');
+  });
+
+  it('prints a known error on one line with its hint and maps its exit code', async () => {
+    const { reportError } = await import('../main.js');
+    const { SsmError } = await import('@ssmkit/protocol');
+    const { output, text } = capture();
+    const code = reportError(new SsmError('ERR_TARGET_OFFLINE', 'i-1 is offline.'), output);
+    expect(code).toBe(ExitCode.TARGET);
+    expect(text()).toBe(
+      'error ERR_TARGET_OFFLINE: i-1 is offline. Hint: Start the instance or its SSM agent; `ssm-tunnel doctor --target <id>`.\n',
+    );
+  });
+
+  it('gives an ERR_UNEXPECTED event with --json', async () => {
+    const { reportError } = await import('../main.js');
+    const { output, text } = capture(true);
+    reportError(new Error('boom'), output);
+    expect(JSON.parse(text())).toMatchObject({
+      type: 'error',
+      code: 'ERR_UNEXPECTED',
+      message: 'boom',
+    });
+  });
+});
