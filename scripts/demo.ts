@@ -254,7 +254,6 @@ async function main(): Promise<number> {
   step(`ssm-tunnel ${args.map((arg) => (arg.includes(' ') ? `'${arg}'` : arg)).join(' ')}`);
   const spawnedAt = performance.now();
   const cli = startCli(args, cliEnvironment(emulator.endpoint));
-  let failed = false;
   try {
     const [line, port, sessionId] = await cli.waitFor(
       /^(?:Forwarding 127\.0\.0\.1:(\d+) → \S+ via \S+ \(session ([\w-]+)\)\. Ctrl-C to stop\.)$/m,
@@ -291,7 +290,7 @@ async function main(): Promise<number> {
     step(
       `${mib(moved)} through the tunnel in ${seconds.toFixed(2)} s (${(moved / 1024 / 1024 / seconds).toFixed(1)} MiB/s, both directions together)`,
     );
-    failed = results.some((result) => !result.ok);
+    let failed = results.some((result) => !result.ok);
 
     step('Ctrl-C (SIGINT) to the CLI …');
     cli.child.kill('SIGINT');
