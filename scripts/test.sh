@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -rf packages/*/.test-results
 pnpm run --silent format:check || { echo "formatting: run 'pnpm format'" >&2; exit 1; }
-pnpm exec turbo run lint typecheck build test --concurrency=1 "$@"
+pnpm exec turbo run lint typecheck build test --concurrency=1 --continue "$@"
 status=$?
 pnpm --silent lint:tools || { echo "bench/ and scripts/ failed typecheck or lint" >&2; status=1; }
 echo

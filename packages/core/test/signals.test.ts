@@ -189,14 +189,18 @@ describe('signals with an ephemeral bastion (child process)', () => {
   }
 
   test('stdio session: SIGTERM terminates the session and stops the task', async () => {
-    await withChild(world.emulator.endpoint, { SSMKIT_TEST_MODE: 'stdio' }, async (child) => {
-      const ready = await child.waitForLine('ready');
-      expect(ready.signalListeners).toBe(1);
-      child.process.kill('SIGTERM');
-      expect(await child.exit, child.stderr()).toEqual({ code: null, signal: 'SIGTERM' });
-      expect((await describeTask(world.context, ready.taskArn!)).desiredStatus).toBe('STOPPED');
-      expect(await sessionStatus(world.context, ready.sessionId!)).toBe('Terminated');
-    });
+    await withChild(
+      world.emulator.endpoint,
+      { SSMKIT_TEST_MODE: 'stdio', SSMKIT_TEST_PORT: String(echo.port) },
+      async (child) => {
+        const ready = await child.waitForLine('ready');
+        expect(ready.signalListeners).toBe(1);
+        child.process.kill('SIGTERM');
+        expect(await child.exit, child.stderr()).toEqual({ code: null, signal: 'SIGTERM' });
+        expect((await describeTask(world.context, ready.taskArn!)).desiredStatus).toBe('STOPPED');
+        expect(await sessionStatus(world.context, ready.sessionId!)).toBe('Terminated');
+      },
+    );
   });
 
   test('an application that handles SIGINT itself keeps control: core stops the task but does not end the process', async () => {

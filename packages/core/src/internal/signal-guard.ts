@@ -106,7 +106,8 @@ function onSignal(signal: TerminationSignal): void {
     );
     finish();
   }, SIGNAL_CLEANUP_TIMEOUT_MS);
-  timer.unref();
+  // Kept referenced: while cleaning up, the process must not end on its own (exit code 0)
+  // before the signal is raised again. finish() clears it.
   void Promise.all([...state.guards].map((guard) => runGuard(guard, signal))).then(finish);
 }
 
