@@ -10,7 +10,7 @@ import {
   type PortTunnel,
 } from '@ssmkit/core';
 import { CliError } from '../errors/cli-error.js';
-import { createCliContext } from '../internal/aws.js';
+import { createCheckedContext } from '../internal/aws.js';
 import { setExitCode, useRuntime, type CliRuntime } from '../internal/cli-runtime.js';
 import { localArgs, parsePort, targetArgs } from '../internal/command-helpers.js';
 import {
@@ -134,7 +134,7 @@ export const dbCommand = defineCommand({
   },
   async run({ args }) {
     const runtime = useRuntime(args);
-    const { output, prompter, interrupts, passthrough } = runtime;
+    const { output, interrupts, passthrough } = runtime;
     const localPort = parsePort('--local-port', args['local-port'], true);
     if (args['iam-auth'] === true && (args.secret === true || args['secret-id'] !== undefined)) {
       throw new CliError(
@@ -147,15 +147,7 @@ export const dbCommand = defineCommand({
     let context: AwsContext | undefined;
     let tunnel: PortTunnel | undefined;
     try {
-      output.step('Checking credentials…');
-      context = await createCliContext(args, prompter, runtime.env);
-      const identity = await context.callerIdentity();
-      output.event({
-        type: 'credentials',
-        account: identity.account,
-        arn: identity.arn,
-        region: context.region,
-      });
+      ({ context } = await createCheckedContext(args, runtime));
       output.step('Finding the database…');
       const database = await chooseDatabase(
         context,

@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import type { AwsContext } from '@ssmkit/core';
 import { CliError } from '../errors/cli-error.js';
-import { createCliContext } from '../internal/aws.js';
+import { createCheckedContext } from '../internal/aws.js';
 import { useRuntime } from '../internal/cli-runtime.js';
 import { localArgs, parsePort, targetArgs } from '../internal/command-helpers.js';
 import { awsArgs, outputArgs, reasonArgs } from '../internal/global-args.js';
@@ -50,16 +50,9 @@ export const forwardCommand = defineCommand({
     interrupts.install();
     let context: AwsContext | undefined;
     try {
-      output.step('Checking credentials…');
-      context = await createCliContext(args, prompter, runtime.env);
-      const identity = await context.callerIdentity();
-      output.event({
-        type: 'credentials',
-        account: identity.account,
-        arn: identity.arn,
-        region: context.region,
-      });
-      output.detail(`Credentials: ${identity.arn} (${context.region})`);
+      const checked = await createCheckedContext(args, runtime);
+      context = checked.context;
+      output.detail(`Credentials: ${checked.identity.arn} (${context.region})`);
       const target = flagTarget ?? (await pickTarget(context, prompter, output));
       const tunnel = await openTunnelWithProgress(output, {
         context,

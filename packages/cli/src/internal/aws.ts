@@ -2,11 +2,17 @@ import { readFileSync } from 'node:fs';
 import { PACKAGE_VERSION } from './version.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createAwsContext, type AwsContext, type AwsContextOptions } from '@ssmkit/core';
+import {
+  createAwsContext,
+  type AwsContext,
+  type AwsContextOptions,
+  type CallerIdentity,
+} from '@ssmkit/core';
 import { SsmError } from '@ssmkit/protocol';
 import { CliError } from '../errors/cli-error.js';
 import type { GlobalValues } from './global-args.js';
 import type { Prompter } from './prompter.js';
+import type { CliRuntime } from './cli-runtime.js';
 
 /** Regions offered by the region picker (the most used first). */
 const COMMON_REGIONS = [
@@ -120,6 +126,32 @@ export async function createCliContext(
       );
       return createAwsContext(options);
     }
+    throw error;
+  }
+}
+
+/**
+ * {@link createCliContext}, then GetCallerIdentity so bad credentials fail before anything is
+ * started, reported as a `credentials` event. The context is destroyed if the check fails.
+ */
+export async function createCheckedContext(
+  values: GlobalValues,
+  runtime: Pick<CliRuntime, 'output' | 'prompter' | 'env'>,
+): Promise<{ context: AwsContext; identity: CallerIdentity }> {
+  const { output } = runtime;
+  output.step('Checking credentials…');
+  const context = await createCliContext(values, runtime.prompter, runtime.env);
+  try {
+    const identity = await context.callerIdentity();
+    output.event({
+      type: 'credentials',
+      account: identity.account,
+      arn: identity.arn,
+      region: context.region,
+    });
+    return { context, identity };
+  } catch (error) {
+    context.destroy();
     throw error;
   }
 }
