@@ -94,6 +94,39 @@ describe('openStdioSession', () => {
     ]);
   });
 
+  test('input that ends at once still gets every reply before the session is terminated', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const received = collect(output);
+    const session = await openStdioSession({
+      context: world.context,
+      target: BASTION,
+      port: sshd.port,
+      input,
+      output,
+      inputEndGraceMs: 300,
+    });
+    // `printf … | ssm-tunnel ssh-proxy`: everything is written and stdin ends immediately.
+    const payload = randomPayload(200_000);
+    input.end(payload.bytes);
+    const result = await session.done;
+    await received.ended;
+    expect(result).toEqual({ reason: 'terminated', output: '' });
+    const bytes = received.bytes();
+    expect(bytes.subarray(0, BANNER.length).toString()).toBe(BANNER);
+    const echoed = bytes.subarray(BANNER.length);
+    expect(echoed.byteLength).toBe(payload.bytes.byteLength);
+    expect(sha256(echoed)).toBe(payload.sha256);
+    const record = world.emulator.state.sessions.get(session.sessionId)!;
+    await waitFor(() => record.status === 'Terminated', 5_000, 'the service to terminate it');
+  });
+
+  test('a bad inputEndGraceMs names the option', async () => {
+    await expect(
+      openStdioSession({ context: world.context, target: BASTION, inputEndGraceMs: -1 }),
+    ).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID_OPTION' });
+  });
+
   test('sshd closing ends the session (channel_closed) and the output', async () => {
     const input = new PassThrough();
     const output = new PassThrough();

@@ -35,7 +35,17 @@ export interface StdioSessionOptions extends SessionOptionsBase {
    * session ends (unless it is `process.stdout`). @default process.stdout
    */
   output?: Writable;
+  /**
+   * After `input` ends, wait until everything sent was acknowledged and the output stayed quiet
+   * for this long before terminating the session, so replies to the last input still arrive
+   * (`printf … | ssm-tunnel ssh-proxy …`). At most 10 s more. `0` terminates at once, as the
+   * official plugin does. @default 1_000
+   */
+  inputEndGraceMs?: number;
 }
+
+/** Upper bound of the linger after `input` ended, on top of {@link StdioSessionOptions.inputEndGraceMs}. */
+const INPUT_END_LINGER_MAX_MS = 10_000;
 
 /** How a stdio session ended. */
 export interface StdioSessionResult {
@@ -83,6 +93,7 @@ const stdioOptionsSchema = z
     output: z
       .custom<Writable>((value) => typeof (value as Writable | undefined)?.write === 'function')
       .optional(),
+    inputEndGraceMs: z.int().min(0).max(60_000).optional(),
   })
   .strict();
 
@@ -103,10 +114,27 @@ class StdioSessionImpl extends EventEmitter<TunnelEventMap> implements StdioSess
   #removeAbortListener: (() => void) | undefined;
   readonly #stats = { bytesSent: 0, bytesReceived: 0, reconnects: 0 };
   readonly #onInputData = (chunk: Buffer | string): void => this.#sendInput(chunk);
+  /** When the last output byte was written (for the linger after input ended). */
+  #lastOutputAt = 0;
+
   readonly #onInputEnd = (): void => {
-    tunnelLog('stdio: input ended; terminating the session');
-    void this.close();
+    void this.#lingerThenClose();
   };
+
+  /** Input ended: let the replies to it arrive, then terminate (see `inputEndGraceMs`). */
+  async #lingerThenClose(): Promise<void> {
+    const graceMs = this.#options.inputEndGraceMs ?? 1_000;
+    const endedAt = Date.now();
+    const deadline = endedAt + graceMs + INPUT_END_LINGER_MAX_MS;
+    tunnelLog('stdio: input ended; terminating once the output is quiet for %d ms', graceMs);
+    while (graceMs > 0 && !this.#finished && Date.now() < deadline) {
+      const unacknowledged = this.#session?.channel.channel.unacknowledgedCount ?? 0;
+      const quietMs = Date.now() - Math.max(this.#lastOutputAt, endedAt);
+      if (unacknowledged === 0 && quietMs >= graceMs) break;
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(50, graceMs)));
+    }
+    await this.close();
+  }
 
   constructor(options: StdioSessionOptions) {
     super();
@@ -203,6 +231,7 @@ class StdioSessionImpl extends EventEmitter<TunnelEventMap> implements StdioSess
       if (payloadType !== PayloadType.Output && payloadType !== PayloadType.StdErr) return true;
       if (this.#output.writableNeedDrain) return false;
       this.#stats.bytesReceived += payload.byteLength;
+      this.#lastOutputAt = Date.now();
       this.#output.write(payload);
       return true;
     });
