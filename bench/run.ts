@@ -584,6 +584,9 @@ async function cliToListening(server: Server, results: Result[]): Promise<void> 
   });
 }
 
+/** Full mode: RSS also after this long without traffic (V8's memory reducer has run by then). */
+const IDLE_WAIT_MS = short ? 0 : 15_000;
+
 async function memory(server: Server, results: Result[]): Promise<Record<string, number>> {
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(
@@ -595,6 +598,7 @@ async function memory(server: Server, results: Result[]): Promise<Record<string,
         server.unpaced,
         BASTION,
         String(server.destinationPort),
+        String(IDLE_WAIT_MS),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -618,6 +622,9 @@ async function memory(server: Server, results: Result[]): Promise<Record<string,
     detail: {
       afterImportMB: Number(mb(rss.loaded!).toFixed(1)),
       addedByTunnelMB: Number(mb(rss.idle! - rss.loaded!).toFixed(1)),
+      ...(IDLE_WAIT_MS > 0
+        ? { [`after${IDLE_WAIT_MS / 1000}sIdleMB`]: Number(mb(rss.idleLater!).toFixed(1)) }
+        : {}),
     },
   });
   results.push({

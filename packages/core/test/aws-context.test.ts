@@ -117,8 +117,9 @@ describe('credentials', () => {
     await aws.callerIdentity();
     const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
     const { callAws } = await import('../src/internal/call-aws.js');
+    const ec2 = await aws.client('ec2');
     const error = (await rejectionOf(
-      callAws('ec2:DescribeInstances', () => aws.ec2.send(new DescribeInstancesCommand({}))),
+      callAws('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({}))),
     )) as AwsError;
     expect(error.code).toBe('ERR_AWS_ACCESS_DENIED');
     expect(error.operation).toBe('ec2:DescribeInstances');
@@ -315,6 +316,25 @@ describe('network and lifecycle', () => {
     expect(() => aws.ssm).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIG_CONTEXT_DESTROYED' }),
     );
+    expect(await rejectionOf(aws.client('ecs'))).toMatchObject({
+      code: 'ERR_CONFIG_CONTEXT_DESTROYED',
+    });
+  });
+
+  test('client(name) creates each client once, also under concurrent calls; ssm is client("ssm")', async () => {
+    const aws = await context({ credentials: TEST_CREDENTIALS });
+    const [first, second] = await Promise.all([aws.client('rds'), aws.client('rds')]);
+    expect(first).toBe(second);
+    expect(await aws.client('rds')).toBe(first);
+    expect(await aws.client('ssm')).toBe(aws.ssm);
+    expect(await first.config.region()).toBe('us-east-1');
+  });
+
+  test('destroy() while a client package is still loading: the call rejects, nothing is left open', async () => {
+    const aws = await context({ credentials: TEST_CREDENTIALS });
+    const pending = aws.client('secretsManager');
+    aws.destroy();
+    expect(await rejectionOf(pending)).toMatchObject({ code: 'ERR_CONFIG_CONTEXT_DESTROYED' });
   });
 
   test('pre-built clients are used as given and give their region', async () => {
@@ -327,7 +347,7 @@ describe('network and lifecycle', () => {
     const aws = await createAwsContext({ clients: { sts } });
     contexts.push(aws);
     expect(aws.region).toBe('eu-central-1');
-    expect(aws.sts).toBe(sts);
+    expect(await aws.client('sts')).toBe(sts);
     expect((await aws.callerIdentity()).account).toBe('000000000000');
     aws.destroy();
     sts.destroy();

@@ -25,9 +25,9 @@ async function fastWorld(change?: Parameters<typeof fastEcsWorld>[0]): Promise<A
 }
 
 async function describeTask(aws: AwsContext, taskArn: string) {
-  const output = await aws.ecs.send(
-    new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn], include: ['TAGS'] }),
-  );
+  const output = await (
+    await aws.client('ecs')
+  ).send(new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn], include: ['TAGS'] }));
   const task = output.tasks?.[0];
   if (task === undefined) throw new Error(`task ${taskArn} not found`);
   const tags: Record<string, string | undefined> = Object.fromEntries(

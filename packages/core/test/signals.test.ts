@@ -126,9 +126,9 @@ async function describeTask(
   context: AwsContext,
   taskArn: string,
 ): Promise<{ desiredStatus?: string; stoppedReason?: string }> {
-  const output = await context.ecs.send(
-    new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn] }),
-  );
+  const output = await (
+    await context.client('ecs')
+  ).send(new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn] }));
   const task = output.tasks?.[0];
   if (task === undefined) throw new Error(`task ${taskArn} not found`);
   return task;

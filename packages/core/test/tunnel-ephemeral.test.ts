@@ -29,9 +29,9 @@ afterAll(async () => {
 
 /** `desiredStatus` of the task: STOPPED once StopTask was called. */
 async function taskStatus(taskArn: string): Promise<string | undefined> {
-  const output = await world.context.ecs.send(
-    new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn] }),
-  );
+  const output = await (
+    await world.context.client('ecs')
+  ).send(new DescribeTasksCommand({ cluster: 'demo', tasks: [taskArn] }));
   return output.tasks?.[0]?.desiredStatus;
 }
 

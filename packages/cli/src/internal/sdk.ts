@@ -33,7 +33,7 @@ export async function sendSsm<Output>(
 ): Promise<Output> {
   const sdk = await loadSdk('@aws-sdk/client-ssm');
   const Command = sdk[command]!;
-  const client = context.ssm as unknown as {
+  const client = (await context.client('ssm')) as unknown as {
     send(command: object, options?: { abortSignal?: AbortSignal }): Promise<Output>;
   };
   return client.send(new Command(input), signal === undefined ? {} : { abortSignal: signal });
@@ -48,7 +48,7 @@ export async function sendEcs<Output>(
 ): Promise<Output> {
   const sdk = await loadSdk('@aws-sdk/client-ecs');
   const Command = sdk[command]!;
-  const client = context.ecs as unknown as {
+  const client = (await context.client('ecs')) as unknown as {
     send(command: object, options?: { abortSignal?: AbortSignal }): Promise<Output>;
   };
   return client.send(new Command(input), signal === undefined ? {} : { abortSignal: signal });

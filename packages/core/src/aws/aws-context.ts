@@ -1,10 +1,9 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { STSClient } from '@aws-sdk/client-sts';
 import * as z from 'zod/v4';
 import { AwsError } from '../errors/aws-error.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -15,8 +14,12 @@ import { parseOptions } from '../internal/parse-options.js';
 import { PACKAGE_VERSION } from '../internal/version.js';
 import type { AwsCredentialProvider, AwsCredentials } from './credentials.js';
 import { memoizeCredentials } from './memoize-credentials.js';
+import { loadSdk } from './sdk.js';
 
-/** The SDK clients an {@link AwsContext} shares between every lookup. */
+/**
+ * The SDK clients an {@link AwsContext} shares between every lookup, by the name
+ * {@link AwsContext.client} takes.
+ */
 export interface AwsClients {
   ssm: SSMClient;
   ec2: EC2Client;
@@ -96,8 +99,32 @@ export interface CallerIdentity {
  * Region, credentials and lazily created, shared SDK clients: what every lookup in
  * `@ssmkit/core` takes as its first argument. Create one per tunnel (or per process) with
  * {@link createAwsContext} and call `destroy()` when done.
+ *
+ * Only the SSM client's package is loaded with `@ssmkit/core` (every tunnel needs it); the
+ * EC2, ECS, RDS, Secrets Manager and STS packages are imported the first time
+ * {@link AwsContext.client} asks for them, so a tunnel to an instance id never loads them.
  */
-export interface AwsContext extends Readonly<AwsClients> {
+export interface AwsContext {
+  /**
+   * The SSM client (StartSession, ResumeSession, TerminateSession, GetParameter, …), created on
+   * first use. Same as `await client('ssm')`.
+   * @throws {@link ConfigError} `ERR_CONFIG_CONTEXT_DESTROYED` after `destroy()`.
+   */
+  readonly ssm: SSMClient;
+  /**
+   * The shared SDK client `name` (`ssm`, `ec2`, `ecs`, `rds`, `sts`, `secretsManager`):
+   * the injected one from the `clients` option, else one created on first use after importing
+   * its `@aws-sdk/client-*` package. Concurrent calls get the same client.
+   *
+   * @throws {@link ConfigError} `ERR_CONFIG_CONTEXT_DESTROYED` (rejected) after `destroy()`.
+   * @example
+   * ```ts
+   * const { DescribeVpcsCommand } = await import('@aws-sdk/client-ec2');
+   * const ec2 = await aws.client('ec2');
+   * const { Vpcs } = await ec2.send(new DescribeVpcsCommand({}));
+   * ```
+   */
+  client<K extends keyof AwsClients>(name: K): Promise<AwsClients[K]>;
   /** The resolved region. */
   readonly region: string;
   /** The endpoint override from the options, if any. */
@@ -206,10 +233,10 @@ export async function createAwsContext(options: AwsContextOptions = {}): Promise
   const endpointConfig = endpoint === undefined ? {} : { endpoint };
 
   const mfaCodeProvider = options.mfa ? createMfaCodeProvider(options.mfa) : undefined;
-  const baseProvider = createBaseProvider(options, region, endpointConfig, mfaCodeProvider);
+  const baseProvider = await createBaseProvider(options, region, endpointConfig, mfaCodeProvider);
   let provider: AwsCredentialProvider = baseProvider;
   if (options.roleArn !== undefined) {
-    provider = createAssumeRoleProvider(
+    provider = await createAssumeRoleProvider(
       options,
       options.roleArn,
       baseProvider,
@@ -231,27 +258,58 @@ export async function createAwsContext(options: AwsContextOptions = {}): Promise
     ...endpointConfig,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   };
-  const factories: { [K in keyof AwsClients]: () => AwsClients[K] } = {
-    ssm: () => new SSMClient(clientConfig),
-    ec2: () => new EC2Client(clientConfig),
-    ecs: () => new ECSClient(clientConfig),
-    rds: () => new RDSClient(clientConfig),
-    sts: () => new STSClient(clientConfig),
-    secretsManager: () => new SecretsManagerClient(clientConfig),
+  // Each loader imports its client's package (all but SSM's on first use: EC2's alone costs
+  // ≈ 75 MB of RSS) and returns a factory that creates the client synchronously.
+  const loaders: { [K in keyof AwsClients]: () => Promise<() => AwsClients[K]> } = {
+    ssm: async () => () => new SSMClient(clientConfig),
+    ec2: async () => {
+      const { EC2Client } = await loadSdk('ec2');
+      return () => new EC2Client(clientConfig);
+    },
+    ecs: async () => {
+      const { ECSClient } = await loadSdk('ecs');
+      return () => new ECSClient(clientConfig);
+    },
+    rds: async () => {
+      const { RDSClient } = await loadSdk('rds');
+      return () => new RDSClient(clientConfig);
+    },
+    sts: async () => {
+      const { STSClient } = await loadSdk('sts');
+      return () => new STSClient(clientConfig);
+    },
+    secretsManager: async () => {
+      const { SecretsManagerClient } = await loadSdk('secretsManager');
+      return () => new SecretsManagerClient(clientConfig);
+    },
   };
   const injected: Partial<AwsClients> = options.clients ?? {};
   const created: Partial<AwsClients> = {};
   let destroyed = false;
-  const client = <K extends keyof AwsClients>(name: K): AwsClients[K] => {
-    const existing = injected[name] ?? created[name];
-    if (existing !== undefined) return existing;
+  const assertNotDestroyed = (): void => {
     if (destroyed) {
       throw new ConfigError(
         'ERR_CONFIG_CONTEXT_DESTROYED',
         'This AwsContext was destroyed; create a new one with createAwsContext().',
       );
     }
-    const fresh = factories[name]();
+  };
+  const ssmClient = (): SSMClient => {
+    const existing = injected.ssm ?? created.ssm;
+    if (existing !== undefined) return existing;
+    assertNotDestroyed();
+    return (created.ssm = new SSMClient(clientConfig));
+  };
+  const client = async <K extends keyof AwsClients>(name: K): Promise<AwsClients[K]> => {
+    const existing = injected[name] ?? created[name];
+    if (existing !== undefined) return existing;
+    assertNotDestroyed();
+    const create = await loaders[name]();
+    // Checked again after the import: a concurrent call may have created it, or destroy() run.
+    const raced = created[name];
+    if (raced !== undefined) return raced;
+    assertNotDestroyed();
+    const fresh = create();
     created[name] = fresh;
     return fresh;
   };
@@ -273,27 +331,15 @@ export async function createAwsContext(options: AwsContextOptions = {}): Promise
     credentials,
     clock,
     get ssm() {
-      return client('ssm');
+      return ssmClient();
     },
-    get ec2() {
-      return client('ec2');
-    },
-    get ecs() {
-      return client('ecs');
-    },
-    get rds() {
-      return client('rds');
-    },
-    get sts() {
-      return client('sts');
-    },
-    get secretsManager() {
-      return client('secretsManager');
-    },
+    client,
     callerIdentity() {
-      identity ??= callAws('sts:GetCallerIdentity', () =>
-        client('sts').send(new GetCallerIdentityCommand({})),
-      ).then(
+      identity ??= callAws('sts:GetCallerIdentity', async () => {
+        const { GetCallerIdentityCommand } = await loadSdk('sts');
+        const sts = await client('sts');
+        return sts.send(new GetCallerIdentityCommand({}));
+      }).then(
         (output) => ({
           account: output.Account ?? '',
           arn: output.Arn ?? '',
@@ -319,8 +365,9 @@ export async function createAwsContext(options: AwsContextOptions = {}): Promise
 async function resolveRegion(options: AwsContextOptions): Promise<string> {
   if (options.region !== undefined) return options.region;
   const fromClient = Object.values(options.clients ?? {})[0];
+  // The SSM client's package is loaded anyway; its config resolves the region like any client's.
   const probe =
-    fromClient ?? new STSClient(options.profile === undefined ? {} : { profile: options.profile });
+    fromClient ?? new SSMClient(options.profile === undefined ? {} : { profile: options.profile });
   try {
     const region = await probe.config.region();
     if (region) return region;
@@ -391,17 +438,18 @@ function describeCredentialSources(options: AwsContextOptions): string {
     .join(', ');
 }
 
-function createBaseProvider(
+async function createBaseProvider(
   options: AwsContextOptions,
   region: string,
   endpointConfig: { endpoint?: string },
   mfaCodeProvider: MfaCodeProvider | undefined,
-): AwsCredentialProvider {
+): Promise<AwsCredentialProvider> {
   const given = options.credentials;
   let source: AwsCredentialProvider;
   if (typeof given === 'function') source = given;
   else if (given !== undefined) source = async () => given;
   else {
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
     source = fromNodeProviderChain({
       ...(options.profile === undefined ? {} : { profile: options.profile }),
       clientConfig: { region, ...endpointConfig },
@@ -427,14 +475,15 @@ function createBaseProvider(
   };
 }
 
-function createAssumeRoleProvider(
+async function createAssumeRoleProvider(
   options: AwsContextOptions,
   roleArn: string,
   masterCredentials: AwsCredentialProvider,
   clientConfig: Record<string, unknown>,
   mfaCodeProvider: MfaCodeProvider | undefined,
-): AwsCredentialProvider {
+): Promise<AwsCredentialProvider> {
   const serial = options.mfa?.serial;
+  const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
   const provider = fromTemporaryCredentials({
     params: {
       RoleArn: roleArn,

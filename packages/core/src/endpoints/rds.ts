@@ -1,16 +1,8 @@
-import {
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  DescribeDBSubnetGroupsCommand,
-  type DBCluster,
-  type DBInstance,
-  type Tag,
-} from '@aws-sdk/client-rds';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { Signer } from '@aws-sdk/rds-signer';
+import type { DBCluster, DBInstance, Tag } from '@aws-sdk/client-rds';
 import { SsmError } from '@ssmkit/protocol';
 import * as z from 'zod/v4';
 import type { AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import { EndpointError } from '../errors/endpoint-error.js';
 import { callAws, describeErrorForLog, describeSdkError } from '../internal/call-aws.js';
 import { awsLog } from '../internal/logger.js';
@@ -160,12 +152,14 @@ async function describeAllInstances(
   identifier: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<DBInstance[]> {
+  const { DescribeDBInstancesCommand } = await loadSdk('rds');
+  const rds = await context.client('rds');
   const instances: DBInstance[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 50; page++) {
     try {
       const output = await callAws('rds:DescribeDBInstances', () =>
-        context.rds.send(
+        rds.send(
           new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier, Marker: marker }),
           { abortSignal: signal },
         ),
@@ -187,12 +181,14 @@ async function describeAllClusters(
   identifier: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<DBCluster[]> {
+  const { DescribeDBClustersCommand } = await loadSdk('rds');
+  const rds = await context.client('rds');
   const clusters: DBCluster[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 50; page++) {
     try {
       const output = await callAws('rds:DescribeDBClusters', () =>
-        context.rds.send(
+        rds.send(
           new DescribeDBClustersCommand({ DBClusterIdentifier: identifier, Marker: marker }),
           { abortSignal: signal },
         ),
@@ -309,9 +305,11 @@ async function clusterVpcId(
       memberIds.has(instance.DBInstanceIdentifier) && instance.DBSubnetGroup?.VpcId !== undefined,
   );
   if (member?.DBSubnetGroup?.VpcId !== undefined) return member.DBSubnetGroup.VpcId;
+  const { DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand } = await loadSdk('rds');
+  const rds = await context.client('rds');
   try {
     const output = await callAws('rds:DescribeDBInstances', () =>
-      context.rds.send(
+      rds.send(
         new DescribeDBInstancesCommand({
           Filters: [{ Name: 'db-cluster-id', Values: [cluster.DBClusterIdentifier ?? ''] }],
         }),
@@ -331,12 +329,9 @@ async function clusterVpcId(
   if (cluster.DBSubnetGroup === undefined) return undefined;
   try {
     const output = await callAws('rds:DescribeDBSubnetGroups', () =>
-      context.rds.send(
-        new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: cluster.DBSubnetGroup }),
-        {
-          abortSignal: signal,
-        },
-      ),
+      rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: cluster.DBSubnetGroup }), {
+        abortSignal: signal,
+      }),
     );
     return output.DBSubnetGroups?.[0]?.VpcId;
   } catch (error) {
@@ -449,8 +444,10 @@ export async function getDatabaseCredentials(
       `Database ${typeof secret === 'string' ? secret : secret.identifier} has no RDS-managed master user secret. Pass the secret's ARN or name as \`secret\`.`,
     );
   }
+  const { GetSecretValueCommand } = await loadSdk('secretsManager');
+  const secretsManager = await context.client('secretsManager');
   const output = await callAws('secretsmanager:GetSecretValue', () =>
-    context.secretsManager.send(
+    secretsManager.send(
       new GetSecretValueCommand({ SecretId: secretId, VersionStage: options.versionStage }),
       { abortSignal: options.signal },
     ),
@@ -528,6 +525,7 @@ export async function createIamAuthToken(
   options: CreateIamAuthTokenOptions,
 ): Promise<string> {
   parseOptions(iamTokenOptionsSchema, options, 'createIamAuthToken');
+  const { Signer } = await import('@aws-sdk/rds-signer');
   const signer = new Signer({
     hostname: options.host,
     port: options.port,

@@ -1,6 +1,6 @@
-import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { DescribeServicesCommand, ListServicesCommand, type Service } from '@aws-sdk/client-ecs';
+import type { Service } from '@aws-sdk/client-ecs';
 import type { AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import { listDatabases, type DatabaseEndpoint } from '../endpoints/rds.js';
 import { TargetError } from '../errors/target-error.js';
 import { callAws } from '../internal/call-aws.js';
@@ -191,6 +191,8 @@ async function describeClusterServices(
   onlyService: string | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Service[]> {
+  const { DescribeServicesCommand, ListServicesCommand } = await loadSdk('ecs');
+  const ecs = await context.client('ecs');
   let names: string[] = [];
   if (onlyService !== undefined) {
     names = [onlyService];
@@ -198,7 +200,7 @@ async function describeClusterServices(
     let nextToken: string | undefined;
     for (let page = 0; page < 50; page++) {
       const output = await callAws('ecs:ListServices', () =>
-        context.ecs.send(new ListServicesCommand({ cluster, nextToken }), { abortSignal: signal }),
+        ecs.send(new ListServicesCommand({ cluster, nextToken }), { abortSignal: signal }),
       );
       names.push(...(output.serviceArns ?? []));
       nextToken = output.nextToken;
@@ -208,7 +210,7 @@ async function describeClusterServices(
   const services: Service[] = [];
   for (let start = 0; start < names.length; start += 10) {
     const output = await callAws('ecs:DescribeServices', () =>
-      context.ecs.send(
+      ecs.send(
         new DescribeServicesCommand({
           cluster,
           services: names.slice(start, start + 10),
@@ -235,10 +237,13 @@ async function resolveSubnetVpcs(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const unknown = [...new Set(subnets)].filter((subnet) => !known.has(subnet));
+  if (unknown.length === 0) return;
+  const { DescribeSubnetsCommand } = await loadSdk('ec2');
+  const ec2 = await context.client('ec2');
   for (let start = 0; start < unknown.length; start += 200) {
     const chunk = unknown.slice(start, start + 200);
     const output = await callAws('ec2:DescribeSubnets', () =>
-      context.ec2.send(new DescribeSubnetsCommand({ SubnetIds: chunk }), { abortSignal: signal }),
+      ec2.send(new DescribeSubnetsCommand({ SubnetIds: chunk }), { abortSignal: signal }),
     );
     for (const subnet of chunk) known.set(subnet, undefined);
     for (const subnet of output.Subnets ?? []) {

@@ -1,6 +1,7 @@
-import { DescribeInstancesCommand, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import type { Filter, Instance } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand, type InstanceInformation } from '@aws-sdk/client-ssm';
 import type { AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import { callAws } from '../internal/call-aws.js';
 
 /** A running EC2 instance joined with its Session Manager registration. @internal */
@@ -57,11 +58,13 @@ export async function findInstanceCandidates(
   }
   if (selector.vpcId !== undefined) filters.push({ Name: 'vpc-id', Values: [selector.vpcId] });
 
+  const { DescribeInstancesCommand } = await loadSdk('ec2');
+  const ec2 = await context.client('ec2');
   const instances: Instance[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const output = await callAws('ec2:DescribeInstances', () =>
-      context.ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken }), {
+      ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: nextToken }), {
         abortSignal: signal,
       }),
     );

@@ -1,10 +1,6 @@
-import {
-  DescribeTasksCommand,
-  ListTasksCommand,
-  type Container,
-  type Task,
-} from '@aws-sdk/client-ecs';
+import type { Container, Task } from '@aws-sdk/client-ecs';
 import type { AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import { TargetError } from '../errors/target-error.js';
 import { callAws } from '../internal/call-aws.js';
 import { formatEcsTarget, nameFromArn } from './target-id.js';
@@ -51,10 +47,12 @@ export async function describeTasks(
   tasks: string[],
   options: { signal?: AbortSignal; includeTags?: boolean } = {},
 ): Promise<Task[]> {
+  const { DescribeTasksCommand } = await loadSdk('ecs');
+  const ecs = await context.client('ecs');
   const found: Task[] = [];
   for (let start = 0; start < tasks.length; start += 100) {
     const output = await callAws('ecs:DescribeTasks', () =>
-      context.ecs.send(
+      ecs.send(
         new DescribeTasksCommand({
           cluster,
           tasks: tasks.slice(start, start + 100),
@@ -74,11 +72,13 @@ export async function listTaskArns(
   input: { cluster: string; serviceName?: string; startedBy?: string },
   signal?: AbortSignal,
 ): Promise<string[]> {
+  const { ListTasksCommand } = await loadSdk('ecs');
+  const ecs = await context.client('ecs');
   const arns: string[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < 50; page++) {
     const output = await callAws('ecs:ListTasks', () =>
-      context.ecs.send(new ListTasksCommand({ ...input, desiredStatus: 'RUNNING', nextToken }), {
+      ecs.send(new ListTasksCommand({ ...input, desiredStatus: 'RUNNING', nextToken }), {
         abortSignal: signal,
       }),
     );

@@ -9,8 +9,9 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createAwsContext, type AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import type { TargetProgressEvent } from './progress.js';
 import { startEphemeralBastion } from './ephemeral-bastion.js';
 
@@ -98,6 +99,11 @@ async function contextWith(ecs: ECSClient): Promise<AwsContext> {
   });
 }
 
+beforeAll(async () => {
+  // The ECS and STS packages (command classes) are imported on first use, which takes real I/O
+  // that fake timers cannot advance: import them before time is faked.
+  await Promise.all([loadSdk('ecs'), loadSdk('sts')]);
+});
 beforeEach(() => {
   vi.useFakeTimers();
 });

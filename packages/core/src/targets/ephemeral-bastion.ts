@@ -1,16 +1,13 @@
-import {
-  DescribeServicesCommand,
-  ListClustersCommand,
-  RunTaskCommand,
-  StopTaskCommand,
-  type CapacityProviderStrategyItem,
-  type LaunchType,
-  type RunTaskCommandInput,
-  type Tag,
-  type Task,
+import type {
+  CapacityProviderStrategyItem,
+  LaunchType,
+  RunTaskCommandInput,
+  Tag,
+  Task,
 } from '@aws-sdk/client-ecs';
 import * as z from 'zod/v4';
 import type { AwsContext } from '../aws/aws-context.js';
+import { loadSdk } from '../aws/sdk.js';
 import { TargetError } from '../errors/target-error.js';
 import { callAws, describeErrorForLog, isAbortError } from '../internal/call-aws.js';
 import { sleep } from '../clock.js';
@@ -309,7 +306,9 @@ async function startTask(
   awsLog('RunTask cluster=%s taskDefinition=%s', options.cluster, input.taskDefinition);
   // No abortSignal here: a RunTask cancelled in flight could leave a task we know nothing about.
   // An abort during RunTask is handled by the wait loop below, which stops the task.
-  const output = await callAws('ecs:RunTask', () => context.ecs.send(new RunTaskCommand(input)));
+  const { RunTaskCommand, StopTaskCommand } = await loadSdk('ecs');
+  const ecs = await context.client('ecs');
+  const output = await callAws('ecs:RunTask', () => ecs.send(new RunTaskCommand(input)));
   const started = output.tasks?.[0];
   if (started?.taskArn === undefined) {
     const reasons = (output.failures ?? [])
@@ -334,9 +333,7 @@ async function startTask(
       awsLog('StopTask %s reason=%s', taskId, reason);
       try {
         await callAws('ecs:StopTask', () =>
-          context.ecs.send(
-            new StopTaskCommand({ cluster, task: taskArn, reason: `ssmkit: ${reason}` }),
-          ),
+          ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: `ssmkit: ${reason}` })),
         );
       } finally {
         // Stopped (or StopTask failed for good): signals no longer concern this task.
@@ -507,8 +504,10 @@ async function buildRunTaskInput(
   let capacityProviderStrategy: CapacityProviderStrategyItem[] | undefined;
   let platformVersion = options.platformVersion;
   if (options.service !== undefined) {
+    const { DescribeServicesCommand } = await loadSdk('ecs');
+    const ecs = await context.client('ecs');
     const output = await callAws('ecs:DescribeServices', () =>
-      context.ecs.send(
+      ecs.send(
         new DescribeServicesCommand({
           cluster: options.cluster,
           services: [options.service ?? ''],
@@ -633,6 +632,7 @@ export async function cleanupEphemeralBastions(
   const clusters = options.clusters ?? (await listClusters(context, signal));
   const owner = options.ownOnly ? toEcsTagValue((await context.callerIdentity()).arn) : undefined;
   const stopped: string[] = [];
+  const { StopTaskCommand } = await loadSdk('ecs');
   for (const cluster of clusters) {
     const arns = await listTaskArns(context, { cluster, startedBy: EPHEMERAL_STARTED_BY }, signal);
     if (arns.length === 0) continue;
@@ -657,8 +657,9 @@ export async function cleanupEphemeralBastions(
       if (!options.dryRun) {
         const taskArn = task.taskArn;
         awsLog('cleanup: stopping expired task %s', taskArn);
+        const ecs = await context.client('ecs');
         await callAws('ecs:StopTask', () =>
-          context.ecs.send(
+          ecs.send(
             new StopTaskCommand({
               cluster,
               task: taskArn,
@@ -676,11 +677,13 @@ export async function cleanupEphemeralBastions(
 
 /** ListClusters with pagination. @internal */
 export async function listClusters(context: AwsContext, signal?: AbortSignal): Promise<string[]> {
+  const { ListClustersCommand } = await loadSdk('ecs');
+  const ecs = await context.client('ecs');
   const clusters: string[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < 50; page++) {
     const output = await callAws('ecs:ListClusters', () =>
-      context.ecs.send(new ListClustersCommand({ nextToken }), { abortSignal: signal }),
+      ecs.send(new ListClustersCommand({ nextToken }), { abortSignal: signal }),
     );
     clusters.push(...(output.clusterArns ?? []));
     nextToken = output.nextToken;
