@@ -1,6 +1,9 @@
 import type { Output } from './output.js';
 import { ExitCode } from './exit-codes.js';
 
+/** After the first Ctrl-C, when a graceful close still runs, say what is happening. */
+const STILL_STOPPING_AFTER_MS = 10_000;
+
 /**
  * Ctrl-C handling: the first SIGINT (or SIGTERM) aborts `signal` — opening stops, open tunnels
  * close gracefully (session terminated, ephemeral bastion stopped); a second one exits at once
@@ -18,6 +21,12 @@ export class Interrupts {
         name === 'SIGINT' ? 'Stopping… (Ctrl-C again to force)' : `Stopping (${name})…`,
       );
       this.#controller.abort(new Error(`${name} received`));
+      // AWS unreachable: TerminateSession/StopTask keep retrying. Say so instead of looking hung.
+      setTimeout(() => {
+        this.#output.warn(
+          `Still stopping after ${STILL_STOPPING_AFTER_MS / 1000} s: AWS is slow to answer TerminateSession/StopTask. Ctrl-C again to exit now, then run \`ssm-tunnel status\` and \`ssm-tunnel cleanup\` when AWS is reachable.`,
+        );
+      }, STILL_STOPPING_AFTER_MS).unref();
       return;
     }
     this.#output.error('Forced exit: the session and any ephemeral task may still be running.', {
