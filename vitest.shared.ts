@@ -11,7 +11,10 @@ export function defineSsmkitConfig(overrides: ViteUserConfig['test'] = {}): Vite
       testTimeout: 60_000,
       hookTimeout: 30_000,
       reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+      // The AWS SDK's own switch for its "Node >= 22 after January 2027" notice, which otherwise
+      // prints ten lines per worker and per spawned process on Node 20 (the project's floor).
       ...overrides,
+      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...overrides.env },
     },
   });
 }
