@@ -113,6 +113,10 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
   const { signal, logger } = options;
   throwIfAborted(signal);
 
+  // The first tunnel that fails cancels the opens still running (an ephemeral task that is
+  // starting is stopped; a session whose StartSession was in flight is terminated by core).
+  const failFast = new AbortController();
+
   // Merge the shared AWS options under each tunnel's own.
   const merged = tunnels.map((spec, index) => {
     const own: OpenTunnelOptions = { ...spec };
@@ -128,14 +132,12 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
         ? { context: options.context }
         : contextOptionsOf(options);
     // The group's signal cancels every tunnel, also one that has a signal of its own.
-    const tunnelSignal =
-      own.signal === undefined || signal === undefined
-        ? (own.signal ?? signal)
-        : AbortSignal.any([own.signal, signal]);
+    const signals = [own.signal, signal].filter((each) => each !== undefined);
+    const tunnelSignal = AbortSignal.any([...signals, failFast.signal]);
     const result: OpenTunnelOptions = {
       ...aws,
       ...own,
-      ...(tunnelSignal === undefined ? {} : { signal: tunnelSignal }),
+      signal: tunnelSignal,
       ...(own.logger === undefined && logger !== undefined ? { logger } : {}),
     };
     checkContextExclusive(result, 'openTunnels');
@@ -167,9 +169,6 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
   }
   log('openTunnels: %d tunnels, %d shared contexts', merged.length, owned.length);
 
-  // Every open runs to its end, also after another one failed: cancelling them would abort
-  // StartSession requests in flight, and core sends StartSession with the abort signal, so a
-  // cancelled request can leave a session whose id we never learn.
   let failure: { error: unknown } | undefined;
   const settled = await Promise.allSettled(
     merged.map((entry) =>
@@ -177,7 +176,10 @@ export async function openTunnels<const Specs extends readonly TunnelSpec[]>(
         { options: entry.options, context: entry.options.context, label: entry.label, hooks: [] },
         'openTunnels',
       ).catch((error: unknown) => {
-        failure ??= { error }; // the first failure in time is the one reported
+        if (failure === undefined && !isAborted(signal)) {
+          failure = { error }; // the first failure in time is the one reported
+          failFast.abort(error);
+        }
         throw error;
       }),
     ),
@@ -222,4 +224,9 @@ function withoutAws(options: OpenTunnelOptions): OpenTunnelOptions {
     delete copy[key];
   }
   return copy;
+}
+
+/** Reads `signal.aborted` afresh (it changes while we await). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }

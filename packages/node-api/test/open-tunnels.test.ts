@@ -13,8 +13,10 @@ import {
   randomPayload,
   rejectionOf,
   sha256,
+  slowEcsWorld,
   startNamedEchoServer,
   startTestEmulator,
+  waitFor,
   worldWithAliases,
   type TestServer,
 } from './helpers.js';
@@ -148,5 +150,40 @@ describe('openTunnels', () => {
       (session) => !before.has(session.sessionId) && session.status !== 'Terminated',
     );
     expect(open.map((session) => session.status)).toEqual([]);
+  });
+
+  test('the first failure cancels the opens still running; no ephemeral task keeps running', async () => {
+    // Tasks of this world never become RUNNING: without fail-fast the open would wait minutes.
+    const slow = await startTestEmulator(slowEcsWorld());
+    try {
+      const error = await rejectionOf(
+        openTunnels(
+          [
+            {
+              host: '127.0.0.1',
+              port: 5432,
+              target: { ephemeral: { cluster: 'demo', service: 'bastion', pollIntervalMs: 20 } },
+            },
+            { host: DB_HOST, port: 5432, target: 'i-00000000000000000' },
+          ],
+          awsOptions(slow),
+        ),
+      );
+      // The reported error is the real failure, not the cancellation it caused.
+      expect(error.code).toMatch(/^ERR_TARGET_|^ERR_AWS_/);
+      const ours = () =>
+        [...slow.state.tasks.values()].filter((task) => task.startedBy?.includes('ssmkit'));
+      // Depending on timing the task was not started yet or is being started: either way none
+      // may keep running. (Without fail-fast this open waits for a task that never runs.)
+      expect(ours().length).toBeLessThanOrEqual(1);
+      await waitFor(
+        () => ours().every((task) => slow.state.taskStatus(task) === 'STOPPED'),
+        10_000,
+        'the ephemeral task to be stopped',
+      );
+      expect([...slow.state.sessions.values()].every((s) => s.status === 'Terminated')).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 });
