@@ -1,5 +1,8 @@
 // Pickers on a real pseudo-terminal (util-linux `script`), and their non-TTY counterparts.
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BASTION,
@@ -135,6 +138,55 @@ describe.skipIf(!hasScript)('pickers on a terminal', () => {
     await cli.waitFor(/Forwarding 127\.0\.0\.1:\d+ → i-0123456789abcdef0:7000/);
     cli.type('\u0003');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('without credentials or region it asks for the profile, then the region', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ssm-tunnel-profiles-'));
+    try {
+      // Two profiles and no region anywhere; only `ops` has keys the emulator accepts.
+      writeFileSync(join(directory, 'config'), '[profile dev]\n[profile ops]\n');
+      writeFileSync(
+        join(directory, 'credentials'),
+        '[dev]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n' +
+          '[ops]\naws_access_key_id = test\naws_secret_access_key = test\n',
+      );
+      const cli = onTerminal(
+        [
+          'forward',
+          '--target',
+          BASTION,
+          '--port',
+          '7000',
+          '--local-port',
+          '0',
+          '--endpoint-url',
+          world.endpoint,
+        ],
+        {
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_REGION: undefined,
+          AWS_CONFIG_FILE: join(directory, 'config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(directory, 'credentials'),
+        },
+      );
+      await cli.waitFor(/AWS profile[\s\S]*dev[\s\S]*ops/);
+      cli.type('\u001B[B'); // arrow down: ops
+      await new Promise((done) => setTimeout(done, 200));
+      cli.type('\r');
+      await cli.waitFor(/AWS region[\s\S]*us-east-1[\s\S]*us-west-2/);
+      cli.type('\r'); // us-east-1, the first
+      const [, port] = await cli.waitFor(
+        /Forwarding 127\.0\.0\.1:(\d+) → i-0123456789abcdef0:7000/,
+      );
+      const { sent, received } = await echoThrough(Number(port), 50_000);
+      expect(received.length).toBe(sent.length);
+      expect(sha256(received)).toBe(sha256(sent));
+      cli.type('\u0003');
+      expect(await cli.exited).toBe(0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('a cancelled picker exits 130', async () => {
