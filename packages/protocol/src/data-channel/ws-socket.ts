@@ -76,7 +76,8 @@ export function createWsSocket(ws: WebSocket): DataChannelSocket {
       // message and per ack): cork the TCP socket until the next tick. ws corks and uncorks
       // around each frame itself; the counts nest, so the bytes wait for this uncork.
       const transport = (ws as unknown as { _socket?: Duplex })._socket;
-      if (!corked && transport !== undefined) {
+      // Private field of ws 8: used only if it still looks like a socket, else plain sends.
+      if (!corked && typeof transport?.cork === 'function') {
         corked = true;
         transport.cork();
         process.nextTick(() => {
