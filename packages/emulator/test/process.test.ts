@@ -132,7 +132,10 @@ describe('startEmulator', () => {
     socket.terminate();
     await emulator.close();
     await emulator.close(); // idempotent
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed sockets leave the handle list on a later tick: poll (bounded) instead of sleeping.
+    for (let waited = 0; count() !== before && waited < 2_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(count()).toBe(before);
   });
 

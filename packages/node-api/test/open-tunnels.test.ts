@@ -145,11 +145,12 @@ describe('openTunnels', () => {
     );
     expect(error.code).toMatch(/^ERR_TARGET_|^ERR_AWS_/);
     // No session is left open.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const open = [...emulator.state.sessions.values()].filter(
-      (session) => !before.has(session.sessionId) && session.status !== 'Terminated',
-    );
-    expect(open.map((session) => session.status)).toEqual([]);
+    const open = () =>
+      [...emulator.state.sessions.values()].filter(
+        (session) => !before.has(session.sessionId) && session.status !== 'Terminated',
+      );
+    await waitFor(() => open().length === 0, 5_000, 'every new session to be terminated');
+    expect(open().map((session) => session.status)).toEqual([]);
   });
 
   test('the first failure cancels the opens still running; no ephemeral task keeps running', async () => {

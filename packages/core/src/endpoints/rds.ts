@@ -147,25 +147,22 @@ function isNotFound(error: unknown): boolean {
   ].includes(name);
 }
 
-async function describeAllInstances(
-  context: AwsContext,
+/**
+ * Follows `Marker` through up to 50 pages of an RDS Describe call. A lookup by identifier that
+ * RDS answers with "not found" gives an empty list.
+ */
+async function describeAllPages<T>(
+  operation: string,
   identifier: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<DBInstance[]> {
-  const { DescribeDBInstancesCommand } = await loadSdk('rds');
-  const rds = await context.client('rds');
-  const instances: DBInstance[] = [];
+  fetchPage: (marker: string | undefined) => Promise<{ items?: T[]; marker?: string }>,
+): Promise<T[]> {
+  const items: T[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 50; page++) {
     try {
-      const output = await callAws('rds:DescribeDBInstances', () =>
-        rds.send(
-          new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier, Marker: marker }),
-          { abortSignal: signal },
-        ),
-      );
-      instances.push(...(output.DBInstances ?? []));
-      marker = output.Marker;
+      const output = await callAws(operation, () => fetchPage(marker));
+      items.push(...(output.items ?? []));
+      marker = output.marker;
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause;
       if (identifier !== undefined && isNotFound(cause)) return [];
@@ -173,7 +170,23 @@ async function describeAllInstances(
     }
     if (!marker) break;
   }
-  return instances;
+  return items;
+}
+
+async function describeAllInstances(
+  context: AwsContext,
+  identifier: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<DBInstance[]> {
+  const { DescribeDBInstancesCommand } = await loadSdk('rds');
+  const rds = await context.client('rds');
+  return describeAllPages('rds:DescribeDBInstances', identifier, async (marker) => {
+    const output = await rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier, Marker: marker }),
+      { abortSignal: signal },
+    );
+    return { items: output.DBInstances, marker: output.Marker };
+  });
 }
 
 async function describeAllClusters(
@@ -183,26 +196,13 @@ async function describeAllClusters(
 ): Promise<DBCluster[]> {
   const { DescribeDBClustersCommand } = await loadSdk('rds');
   const rds = await context.client('rds');
-  const clusters: DBCluster[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    try {
-      const output = await callAws('rds:DescribeDBClusters', () =>
-        rds.send(
-          new DescribeDBClustersCommand({ DBClusterIdentifier: identifier, Marker: marker }),
-          { abortSignal: signal },
-        ),
-      );
-      clusters.push(...(output.DBClusters ?? []));
-      marker = output.Marker;
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      if (identifier !== undefined && isNotFound(cause)) return [];
-      throw error;
-    }
-    if (!marker) break;
-  }
-  return clusters;
+  return describeAllPages('rds:DescribeDBClusters', identifier, async (marker) => {
+    const output = await rds.send(
+      new DescribeDBClustersCommand({ DBClusterIdentifier: identifier, Marker: marker }),
+      { abortSignal: signal },
+    );
+    return { items: output.DBClusters, marker: output.Marker };
+  });
 }
 
 function describeQuery(query: DatabaseQuery): string {
